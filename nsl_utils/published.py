@@ -1,0 +1,78 @@
+"""Published reference values, each with its citation: the one place the book reads them from.
+
+A notebook computes its own number and asserts it against a value from this module
+with a stated tolerance. Nothing here is fitted or derived by this project; the fitted
+law constants themselves (``HOFFMANN_2022`` and friends) live in :mod:`nsl_utils.laws`,
+also with their citations.
+
+Keys of the BibTeX entries in ``book/references.bib`` are given in brackets.
+"""
+
+from __future__ import annotations
+
+# --- Kaplan et al. (2020), "Scaling Laws for Neural Language Models" [kaplan2020scaling] ---
+#: Exponent of N_opt ∝ C_min^a in non-embedding parameters (Kaplan et al. 2020, Eq. 6.1 / Fig. 14).
+KAPLAN_N_OPT_EXPONENT = 0.73
+#: Prefactor of N_opt = 1.3e9 · C_min^0.73, C_min in PF-days (Kaplan et al. 2020, Fig. 14).
+KAPLAN_N_OPT_PREFACTOR = 1.3e9
+#: Exponent of L(C_min) = (C_c^min / C_min)^0.050 (Kaplan et al. 2020, Eq. 1.3), as a slope.
+KAPLAN_LOSS_CMIN_SLOPE = -0.050
+#: Slope of L(C) = (C_c / C)^0.057 at fixed batch size (Kaplan et al. 2020, Sec. 3.3, Fig. 13);
+#: the number Pearce & Song (2024, Sec. 4) compare their simulated loss-compute slope with.
+KAPLAN_LOSS_COMPUTE_SLOPE = -0.057
+
+#: One petaflop/s-day in FLOP: 1e15 FLOP/s × 86,400 s (Kaplan et al. 2020, Sec. 1.3).
+PF_DAY = 1e15 * 24 * 3600
+
+# --- Hoffmann et al. (2022), "Training Compute-Optimal Large Language Models" [hoffmann2022training] ---
+#: Exponent a of N_opt ∝ C^a, Approach 3 (Hoffmann et al. 2022, Table 2).
+HOFFMANN_A_APPROACH3 = 0.46
+#: Exponents a of Approaches 1 and 2 (Hoffmann et al. 2022, Table 2).
+HOFFMANN_A_APPROACH1 = 0.50
+HOFFMANN_A_APPROACH2 = 0.49
+#: 80% interval Hoffmann et al. report for a under Approach 3 (Table 2: 0.454-0.455).
+HOFFMANN_A_APPROACH3_INTERVAL = (0.454, 0.455)
+#: Gopher's training budget in FLOP as Hoffmann et al. count it (Sec. 3.4 and Table 3).
+GOPHER_FLOPS = 5.76e23
+
+#: Reference models for figures: (total parameters, training tokens). GPT-3: Brown et al. (2020),
+#: Table 2.1 and Sec. 2.2 [brown2020language]; Gopher: Rae et al. (2021) [rae2021scaling];
+#: Chinchilla: Hoffmann et al. (2022), Sec. 4.1.
+REFERENCE_MODELS = {
+    "GPT-3": (175e9, 300e9),
+    "Gopher": (280e9, 300e9),
+    "Chinchilla": (70e9, 1.4e12),
+}
+
+# --- Besiroglu et al. (2024), "Chinchilla Scaling: A replication attempt" [besiroglu2024chinchilla] ---
+#: Epoch AI's fit when replicating Hoffmann's procedure exactly on the digitised data
+#: (Besiroglu et al. 2024, Sec. 3 / their repository's "replicate exactly" fit).
+EPOCH_REPLICATE_EXACT = {"E": 1.8172, "A": 477.8, "B": 2143.9, "alpha": 0.3473, "beta": 0.3672}
+#: Epoch's 95% bootstrap intervals (Besiroglu et al. 2024, Table 1).
+EPOCH_INTERVALS_95 = {"alpha": (0.317, 0.373), "beta": (0.331, 0.415)}
+#: Implied a = β/(α+β) of Epoch's headline fit (Besiroglu et al. 2024, Sec. 3).
+EPOCH_A = 0.513
+
+# --- Pearce & Song (2024), "Reconciling Kaplan and Chinchilla Scaling Laws" [pearce2024reconciling] ---
+#: ω of N_T = N_\E + ω N_\E^(1/3) fitted to Chinchilla's Table A9 (Pearce & Song 2024, Sec. 3).
+PEARCE_SONG_OMEGA = 47491.0
+#: Aspect ratio d_model / n_layer implied by that ω (Pearce & Song 2024, Sec. 3).
+PEARCE_SONG_ASPECT_RATIO = 39.2
+#: Local exponent of the simulated Kaplan-style study in non-embedding terms (Sec. 4, Fig. 3):
+#: Epoch's coefficients, and Chinchilla's unrounded coefficients.
+PEARCE_SONG_LOCAL_EXPONENT_EPOCH = 0.78
+PEARCE_SONG_LOCAL_EXPONENT_CHINCHILLA = 0.74
+#: The same study counted in total parameters with Epoch's coefficients (Sec. 4).
+PEARCE_SONG_TOTAL_EXPONENT_EPOCH = 0.51
+#: Slope of loss against compute, without an offset, in the simulated study (Sec. 4).
+PEARCE_SONG_LOSS_COMPUTE_SLOPE = -0.069
+#: Their small-LM experiment (Sec. 5): exponents in total and non-embedding counting.
+PEARCE_SONG_LM_EXPONENT_TOTAL = 0.49
+PEARCE_SONG_LM_EXPONENT_NONEMBEDDING = 0.74
+
+# --- Porian et al. (2024), "Resolving Discrepancies in Compute-Optimal Scaling of LMs" [porian2024resolving] ---
+#: Exponent a of N* ∝ C^a at each step of their Table 1, RefinedWeb: Kaplan's setup; count the
+#: last layer; correct warmup; cosine decay matched to the budget; tuned hyper-parameters.
+PORIAN_STAIRCASE_RW = (0.835, 0.706, 0.602, 0.571, 0.497)
+#: The same steps on OpenWebText2 (Porian et al. 2024, Table 1).
+PORIAN_STAIRCASE_OWT2 = (0.864, 0.699, 0.603, 0.574, 0.518)
