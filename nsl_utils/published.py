@@ -76,3 +76,26 @@ PEARCE_SONG_LM_EXPONENT_NONEMBEDDING = 0.74
 PORIAN_STAIRCASE_RW = (0.835, 0.706, 0.602, 0.571, 0.497)
 #: The same steps on OpenWebText2 (Porian et al. 2024, Table 1).
 PORIAN_STAIRCASE_OWT2 = (0.864, 0.699, 0.603, 0.574, 0.518)
+
+# --- Model shapes and nominal sizes, for counting parameters ---
+#: Shapes (n_layer, d_model, n_head, vocab_size, n_ctx) and nominal total parameters.
+#: GPT-2 small: Radford et al. (2019) and the released checkpoint's configuration [radford2019language].
+#: GPT-3 175B: Brown et al. (2020), Table 2.1 [brown2020language].
+#: Gopher 280B: Rae et al. (2021), Table 1 [rae2021scaling]; vocabulary 32,000 (Sec. 3).
+#: Chinchilla 70B: Hoffmann et al. (2022), Table 4; vocabulary 32,000 [hoffmann2022training].
+REFERENCE_CONFIGS = {
+    "GPT-2 small": {"n_layer": 12, "d_model": 768, "n_head": 12, "vocab_size": 50257,
+                    "n_ctx": 1024, "nominal": 124e6},
+    "GPT-3 175B": {"n_layer": 96, "d_model": 12288, "n_head": 96, "vocab_size": 50257,
+                   "n_ctx": 2048, "nominal": 175e9},
+    "Gopher 280B": {"n_layer": 80, "d_model": 16384, "n_head": 128, "vocab_size": 32000,
+                    "n_ctx": 2048, "nominal": 280e9},
+    "Chinchilla 70B": {"n_layer": 80, "d_model": 8192, "n_head": 64, "vocab_size": 32000,
+                       "n_ctx": 2048, "nominal": 70e9},
+}
+#: Parameter count of the released GPT-2 small checkpoint (tied embeddings), as loaded by
+#: common implementations of Radford et al. (2019); their paper's table rounds it to 117M.
+GPT2_SMALL_PARAMS = 124_439_808
+#: Chinchilla's rule of thumb: about 20 training tokens per parameter at the compute optimum
+#: (Hoffmann et al. 2022, Table 3: 70B parameters, 1.4T tokens).
+CHINCHILLA_TOKENS_PER_PARAM = 20.0
