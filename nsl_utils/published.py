@@ -69,6 +69,15 @@ PEARCE_SONG_LOSS_COMPUTE_SLOPE = -0.069
 #: Their small-LM experiment (Sec. 5): exponents in total and non-embedding counting.
 PEARCE_SONG_LM_EXPONENT_TOTAL = 0.49
 PEARCE_SONG_LM_EXPONENT_NONEMBEDDING = 0.74
+#: Alternative fits to Chinchilla's Table A9 drawn in Pearce & Song's analysis script
+#: (github.com/TeaPearce/Reconciling_Kaplan_Chinchilla_Scaling_Laws,
+#: script_analysis_kaplan_chinchilla.py, the N_\E-vs-N_T figure): with the exponent of N_\E
+#: left free it is 0.34 (at ω = 47491), and with it fixed at 1/3 the fit gives ω = 52960.
+PEARCE_SONG_FREE_EXPONENT = 0.34
+PEARCE_SONG_OMEGA_FIXED_EXPONENT = 52960.0
+#: The range of non-embedding compute C_\E over which their simulated study fits the local exponent,
+#: as log10 FLOP (Pearce & Song 2024, Sec. 4 and their analysis script): 10^12.95 to 10^20.7.
+PEARCE_SONG_LOG10_COMPUTE_RANGE = (12.95, 20.7)
 
 # --- Porian et al. (2024), "Resolving Discrepancies in Compute-Optimal Scaling of LMs" [porian2024resolving] ---
 #: Exponent a of N* ∝ C^a at each step of their Table 1, RefinedWeb: Kaplan's setup; count the
