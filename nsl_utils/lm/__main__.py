@@ -1,0 +1,53 @@
+"""Command line: ``python -m nsl_utils.lm sweep --preset smoke --out runs.csv [--resume] [--shard K/N]``.
+
+Under ``torchrun --nproc_per_node P -m nsl_utils.lm sweep ...`` every run is trained with
+DistributedDataParallel across the P processes and rank 0 writes the CSV.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m nsl_utils.lm", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sweep = sub.add_parser("sweep", help="run or resume a preset sweep, one CSV row per finished run")
+    sweep.add_argument("--preset", required=True, help="smoke or book")
+    sweep.add_argument("--out", required=True, help="CSV to create (or to continue with --resume)")
+    sweep.add_argument("--resume", action="store_true", help="skip runs already in --out")
+    sweep.add_argument("--shard", default=None, help="K/N: run every N-th run starting at the K-th")
+    sweep.add_argument("--device", default=None, choices=["cpu", "cuda"], help="default: cuda if available")
+    sweep.add_argument("--threads", type=int, default=None, help="torch CPU threads (1 for a background job)")
+    sweep.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    args = parser.parse_args(argv)
+
+    import torch
+    import torch.distributed as dist
+
+    from nsl_utils.lm.sweep import run_sweep
+
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    if distributed:
+        use_cuda = args.device != "cpu" and torch.cuda.is_available()
+        dist.init_process_group("nccl" if use_cuda else "gloo")
+        if use_cuda:
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+    try:
+        run_sweep(args.preset, args.out, resume=args.resume, shard=args.shard,
+                  device=args.device, progress=not args.no_progress)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if distributed:
+            dist.destroy_process_group()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,255 @@
+"""Sweeps of small language models: presets, the append-per-run CSV, resume and sharding.
+
+A preset is a list of runs, each a model shape and an IsoFLOP budget C_T (FLOP, counted as
+6 N_T D with N_T the total parameter count). A run's horizon is D = C_T / (6 N_T) tokens, its
+batch is sized so that it takes about ``target_steps`` optimizer steps (a model that takes only
+a few hundred steps is limited by optimisation, not by its size: see the chapter), and one CSV
+row is appended when it finishes. Rerunning with ``--resume`` skips the runs already in the CSV;
+``--shard K/N`` runs every N-th run starting at the K-th, so N machines can share a sweep and
+their CSVs be concatenated.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nsl_utils.lm.model import GPTConfig
+
+__all__ = ["Run", "PRESETS", "COLUMNS", "preset_runs", "parse_shard", "read_sweep", "run_sweep"]
+
+VOCAB_SIZE = 4096  # the committed tokenizer's vocabulary
+N_CTX = 16  # Pearce & Song (2024, Sec. 5) train with a 16-token context
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of a sweep: a shape, an IsoFLOP budget (C_T, FLOP) and a seed."""
+
+    n_layer: int
+    d_model: int
+    n_head: int
+    budget: float
+    seed: int = 0
+    target_steps: int = 2000
+    min_batch: int = 4
+    lr: float = 3e-3
+
+    @property
+    def config(self) -> GPTConfig:
+        return GPTConfig(self.n_layer, self.d_model, self.n_head, VOCAB_SIZE, N_CTX)
+
+    @property
+    def run_id(self) -> str:
+        return f"L{self.n_layer}-d{self.d_model}-h{self.n_head}-C{self.budget:.3e}-s{self.seed}"
+
+    @property
+    def tokens(self) -> int:
+        """Horizon D = C_T / (6 N_T), rounded down to whole steps."""
+        per_step = self.batch_size * N_CTX
+        return int(self.budget / (6 * self.config.params().total)) // per_step * per_step
+
+    @property
+    def batch_size(self) -> int:
+        ideal = self.budget / (6 * self.config.params().total) / (N_CTX * self.target_steps)
+        return max(self.min_batch, int(round(ideal)))
+
+
+def _grid(sizes, budgets, **kw) -> list[Run]:
+    return [Run(L, d, h, c, **kw) for c in budgets for (L, d, h) in sizes]
+
+
+# Shapes from embedding-dominated (1 layer, d_model 8: 97% of N_T in embeddings) to
+# mostly non-embedding (6 layers, d_model 96: 37%). Head dimension 8–16.
+BOOK_SIZES = [(1, 8, 1), (1, 16, 2), (2, 24, 3), (2, 32, 4), (3, 48, 4), (4, 64, 4), (5, 80, 5), (6, 96, 6)]
+
+PRESETS: dict[str, list[Run]] = {
+    # Three tiny runs of one small budget: checks the whole pipeline in well under a minute.
+    "smoke": _grid([(1, 8, 1), (1, 16, 2), (2, 24, 3)], [1e10], target_steps=300, min_batch=4),
+    # Four IsoFLOP budgets, 30x apart end to end; each budget gets the sizes around its optimum
+    # (piloted), and no run goes past 4 epochs of the training split.
+    "book": (
+        _grid(BOOK_SIZES[0:4], [1e11])
+        + _grid(BOOK_SIZES[0:6], [3e11])
+        + _grid(BOOK_SIZES[1:7], [1e12])
+        + _grid(BOOK_SIZES[1:8], [3e12])
+    ),
+}
+
+COLUMNS = [
+    "run_id", "preset", "n_layer", "d_model", "n_head", "vocab_size", "n_ctx", "tied", "bias",
+    "n_params_total", "n_params_nonembedding", "n_params_embedding", "budget", "tokens", "flops",
+    "flops_nonembedding", "batch_size", "lr", "steps", "epochs", "seed", "loss", "train_loss",
+    "seconds", "device", "curve_tokens", "curve_loss",
+]
+_NUMERIC = ["n_layer", "d_model", "n_head", "n_params_total", "n_params_nonembedding", "tokens",
+            "flops", "loss", "seed"]
+
+
+def preset_runs(preset: str) -> list[Run]:
+    """The runs of a named preset (``ValueError`` listing the presets if unknown)."""
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(sorted(PRESETS))}")
+    return list(PRESETS[preset])
+
+
+def parse_shard(shard: str | None) -> tuple[int, int]:
+    """Parse ``"K/N"`` (1 <= K <= N) into ``(K, N)``; ``None`` means ``(1, 1)``."""
+    if shard is None:
+        return 1, 1
+    try:
+        k, n = (int(part) for part in shard.split("/"))
+    except ValueError:
+        raise ValueError(f"shard must look like K/N, e.g. 2/4; got {shard!r}") from None
+    if not 1 <= k <= n:
+        raise ValueError(f"shard K/N needs 1 <= K <= N; got {shard!r}")
+    return k, n
+
+
+def read_sweep(path: str | Path) -> pd.DataFrame:
+    """Read a sweep CSV, raising ``ValueError`` (and changing nothing) if it is malformed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per finished run; ``curve_tokens``/``curve_loss`` are space-separated lists.
+    """
+    path = Path(path)
+    try:
+        df = pd.read_csv(path, dtype={"run_id": str, "curve_tokens": str, "curve_loss": str})
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path} is not a readable sweep CSV ({exc}); fix or move it, then rerun") from exc
+    if list(df.columns) != COLUMNS:
+        raise ValueError(
+            f"{path} does not have the sweep columns (expected {COLUMNS[:4]}...; got "
+            f"{list(df.columns)[:4]}...); it is not a sweep CSV or it is damaged. Move it aside"
+        )
+    numeric = df[_NUMERIC].apply(pd.to_numeric, errors="coerce")
+    bad = numeric.isna().any(axis=1) | df["run_id"].isna()
+    if bad.any():
+        raise ValueError(
+            f"{path} has {int(bad.sum())} damaged row(s) (first at line {int(np.flatnonzero(bad)[0]) + 2}); "
+            "delete those lines (a run interrupted mid-write) and resume"
+        )
+    return df
+
+
+def _sidecar(out: Path, preset: str, shard: str | None, device: str) -> None:
+    import tokenizers
+    import torch
+
+    meta_path = out.with_name(out.name + ".meta.json")
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {"sessions": []}
+    meta["sessions"].append({
+        "command": " ".join(["python -m nsl_utils.lm", *sys.argv[1:]]) if sys.argv[0].endswith("__main__.py") else None,
+        "preset": preset,
+        "shard": shard,
+        "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "versions": {"python": platform.python_version(), "torch": torch.__version__,
+                     "numpy": np.__version__, "pandas": pd.__version__, "tokenizers": tokenizers.__version__},
+        "hardware": {"machine": platform.machine(), "processor": _cpu_name(), "cpu_count": os.cpu_count(),
+                     "torch_threads": torch.get_num_threads(), "device": device,
+                     "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None},
+        "platform": platform.platform(),
+    })
+    meta_path.write_text(json.dumps(meta, indent=2) + "\n")
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def run_sweep(preset: str, out: str | Path, *, resume: bool = False, shard: str | None = None,
+              device: str | None = None, progress: bool = True) -> pd.DataFrame:
+    """Run (or resume) a preset, appending one CSV row per finished run.
+
+    Parameters
+    ----------
+    preset : str
+        A key of :data:`PRESETS` (``"smoke"``, ``"book"``).
+    out : str or Path
+        The CSV. Must not exist unless ``resume``.
+    resume : bool
+        Skip runs whose ``run_id`` is already in ``out`` and append the rest.
+    shard : str, optional
+        ``"K/N"``: run only runs K, K+N, K+2N, ... (1-based) of the preset.
+    device : str, optional
+        ``"cpu"`` or ``"cuda"``; default CUDA when available.
+    progress : bool
+        Show a progress bar (in optimizer steps).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The CSV's rows after the sweep.
+    """
+    import torch
+    import torch.distributed as dist
+    from tqdm.auto import tqdm
+
+    from nsl_utils.lm.data import load_tokens
+    from nsl_utils.lm.train import TrainSpec, train
+
+    runs = preset_runs(preset)
+    k, n = parse_shard(shard)
+    out = Path(out)
+    done: set[str] = set()
+    if out.exists():
+        if not resume:
+            raise ValueError(f"{out} exists; pass --resume to continue it, or choose another --out")
+        done = set(read_sweep(out)["run_id"])
+    runs = [r for i, r in enumerate(runs) if i % n == k - 1 and r.run_id not in done]
+    dev = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    rank = dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
+    if rank == 0:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not out.exists():
+            with open(out, "w", newline="") as fh:
+                csv.writer(fh).writerow(COLUMNS)
+        _sidecar(out, preset, shard, dev)
+    train_tokens, val_tokens = load_tokens("train"), load_tokens("validation")
+    bar = tqdm(total=sum(r.tokens // (r.batch_size * N_CTX) for r in runs), unit="step",
+               disable=not progress or rank != 0)
+    for run in runs:
+        bar.set_description(run.run_id)
+        spec = TrainSpec(run.config, run.tokens, run.batch_size, run.lr, seed=run.seed)
+        start = time.perf_counter()
+        res = train(spec, train_tokens, val_tokens, device=dev, progress=bar.update)
+        seconds = time.perf_counter() - start
+        if rank != 0:
+            continue
+        counts = run.config.params()
+        row = {
+            "run_id": run.run_id, "preset": preset, "n_layer": run.n_layer, "d_model": run.d_model,
+            "n_head": run.n_head, "vocab_size": VOCAB_SIZE, "n_ctx": N_CTX, "tied": True, "bias": True,
+            "n_params_total": counts.total, "n_params_nonembedding": counts.non_embedding,
+            "n_params_embedding": counts.embedding + counts.head, "budget": run.budget,
+            "tokens": res["tokens"], "flops": 6.0 * counts.total * res["tokens"],
+            "flops_nonembedding": 6.0 * counts.non_embedding * res["tokens"],
+            "batch_size": run.batch_size, "lr": run.lr, "steps": res["steps"],
+            "epochs": round(res["epochs"], 4), "seed": run.seed, "loss": round(res["loss"], 5),
+            "train_loss": round(res["train_loss"], 5), "seconds": round(seconds, 1), "device": dev,
+            "curve_tokens": " ".join(str(t) for t in res["curve_tokens"]),
+            "curve_loss": " ".join(f"{v:.4f}" for v in res["curve_loss"]),
+        }
+        with open(out, "a", newline="") as fh:
+            csv.writer(fh).writerow([row[c] for c in COLUMNS])
+            fh.flush()
+            os.fsync(fh.fileno())
+    bar.close()
+    return read_sweep(out) if out.exists() else pd.DataFrame(columns=COLUMNS)
