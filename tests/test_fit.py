@@ -178,3 +178,160 @@ def test_isoflop_bad_input(kwargs, match):
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         fit_isoflop(**args)
+
+
+# --- Approach 3: fit_parametric, huber_objective, bootstrap_parametric -----------------------
+
+from nsl_utils.fit import (  # noqa: E402
+    THETA_NAMES,
+    _huber_lse,
+    bootstrap_parametric,
+    fit_parametric,
+    hoffmann_grid,
+    huber_objective,
+)
+from nsl_utils.laws import ChinchillaParams  # noqa: E402
+
+
+def _synthetic(params=BESIROGLU_2024, noise=0.0, seed=0):
+    rng = np.random.default_rng(seed)
+    N, D = np.meshgrid(np.logspace(7.5, 10, 8), np.logspace(9, 11.5, 8))
+    N, D = N.ravel(), D.ravel()
+    L = chinchilla_loss(N, D, params) * np.exp(noise * rng.standard_normal(N.size))
+    return N, D, L
+
+
+def _subgrid(k=150, seed=0):
+    grid = hoffmann_grid()
+    return grid[np.random.default_rng(seed).choice(len(grid), k, replace=False)]
+
+
+def test_hoffmann_grid():
+    grid = hoffmann_grid()
+    assert grid.shape == (4500, 5) and len(THETA_NAMES) == 5
+    assert np.unique(grid, axis=0).shape[0] == 4500
+    a, b, e, alpha, beta = grid.T
+    assert set(a) == set(b) == {0.0, 5.0, 10.0, 15.0, 20.0, 25.0}
+    assert set(e) == {-1.0, -0.5, 0.0, 0.5, 1.0}
+    assert set(alpha) == set(beta) == {0.0, 0.5, 1.0, 1.5, 2.0}
+
+
+def test_gradient_matches_finite_differences():
+    N, D, L = _synthetic(noise=0.01)
+    lN, lD, lL = np.log(N), np.log(D), np.log(L)
+    rng = np.random.default_rng(1)
+    theta = rng.normal([6.0, 7.0, 0.6, 0.35, 0.35], 0.3, (4, 5))
+    w = rng.integers(0, 3, (4, N.size)).astype(float)
+    for weights in (None, w):
+        f, g = _huber_lse(theta, lN, lD, lL, 1e-3, weights, 1.0)
+        for j in range(5):
+            h = np.zeros(5)
+            h[j] = 1e-6
+            fp, _ = _huber_lse(theta + h, lN, lD, lL, 1e-3, weights, 1.0)
+            fm, _ = _huber_lse(theta - h, lN, lD, lL, 1e-3, weights, 1.0)
+            np.testing.assert_allclose(g[:, j], (fp - fm) / 2e-6, rtol=1e-4, atol=1e-9)
+
+
+def test_huber_objective_values():
+    N, D, L = _synthetic()
+    assert huber_objective(BESIROGLU_2024, N, D, L) == pytest.approx(0.0, abs=1e-20)
+    theta = np.array([6.0, 7.0, 0.6, 0.35, 0.35])
+    total = huber_objective(theta, N, D, L)
+    assert huber_objective(theta, N, D, L, reduce="mean") == pytest.approx(total / N.size)
+    rows = huber_objective(np.stack([theta, theta]), N, D, L)
+    assert rows.shape == (2,) and rows[0] == pytest.approx(total)
+    # Far from the data every residual is in Huber's linear part: δ(|r| - δ/2).
+    pred = np.log(chinchilla_loss(N, D, ChinchillaParams(E=10.0, A=1.0, B=1.0, alpha=1.0, beta=1.0)))
+    expected = np.sum(1e-3 * (np.abs(pred - np.log(L)) - 0.5e-3))
+    far = ChinchillaParams(E=10.0, A=1.0, B=1.0, alpha=1.0, beta=1.0)
+    assert huber_objective(far, N, D, L) == pytest.approx(expected, rel=1e-9)
+
+
+def test_fit_parametric_recovers_known_law():
+    N, D, L = _synthetic()
+    fit = fit_parametric(N, D, L, init=_subgrid())
+    assert fit.n_starts == 150 and fit.starts.shape == (150, 5)
+    assert fit.objective < 1e-12
+    p = fit.params
+    assert isinstance(p, ChinchillaParams)
+    for name in ("E", "A", "B", "alpha", "beta"):
+        assert getattr(p, name) == pytest.approx(getattr(BESIROGLU_2024, name), rel=1e-3)
+    assert fit.a == pytest.approx(BESIROGLU_2024.a, rel=1e-3)
+    assert fit.final_objectives.shape == (150,) and fit.n_iter.shape == (150,)
+    assert fit.objective == fit.final_objectives.min()
+
+
+def test_batched_matches_scipy_on_same_starts():
+    N, D, L = _synthetic(noise=0.02, seed=3)
+    starts = _subgrid(40, seed=2)
+    batched = fit_parametric(N, D, L, init=starts)
+    scipy_fit = fit_parametric(N, D, L, init=starts, optimizer="scipy")
+    assert scipy_fit.n_starts == 40 and scipy_fit.optimizer == "scipy"
+    # Same optimum; the batched run polishes further, so it may only be lower.
+    assert batched.objective <= scipy_fit.objective * (1 + 1e-6)
+    assert batched.objective == pytest.approx(scipy_fit.objective, rel=1e-6)
+    np.testing.assert_allclose(batched.theta, scipy_fit.theta, rtol=2e-3, atol=2e-3)
+
+
+def test_fit_parametric_single_start_from_params():
+    N, D, L = _synthetic(noise=0.01)
+    fit = fit_parametric(N, D, L, init=BESIROGLU_2024)
+    assert fit.n_starts == 1
+    assert fit.objective <= huber_objective(BESIROGLU_2024, N, D, L)
+
+
+def test_mean_reduction_scales_objective():
+    N, D, L = _synthetic(noise=0.02)
+    start = np.array([[6.0, 7.0, 0.5, 0.3, 0.3]])
+    fs = fit_parametric(N, D, L, init=start)
+    fm = fit_parametric(N, D, L, init=start, reduce="mean")
+    # Scale-invariant stopping: the batched optimiser finds the same optimum either way.
+    assert fm.objective * N.size == pytest.approx(fs.objective, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"L": np.r_[np.nan, np.ones(63)]}, "L contains NaN"),
+        ({"N": -np.ones(64)}, "N must be positive"),
+        ({"D": np.ones(10)}, "matching shapes"),
+        ({"N": np.ones(3), "D": np.ones(3), "L": np.ones(3)}, "N needs at least 6"),
+        ({"delta": 0.0}, "delta"),
+        ({"reduce": "median"}, "reduce"),
+        ({"init": np.ones((3, 4))}, "init"),
+        ({"init": "grid"}, "init"),
+        ({"optimizer": "adam"}, "optimizer"),
+        ({"n_polish": 0}, "n_polish"),
+    ],
+)
+def test_fit_parametric_bad_input(kwargs, match):
+    N, D, L = _synthetic()
+    args = {"N": N, "D": D, "L": L, "init": BESIROGLU_2024}
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        fit_parametric(**args)
+
+
+def test_bootstrap_intervals():
+    N, D, L = _synthetic(noise=0.02, seed=5)
+    fit = fit_parametric(N, D, L, init=_subgrid(60))
+    boot = bootstrap_parametric(N, D, L, n_boot=64, seed=1, fit=fit, ci=0.9)
+    assert boot.n_boot == 64 and boot.ci == 0.9 and boot.fit is fit
+    assert set(boot.intervals) == {"E", "A", "B", "alpha", "beta", "a"}
+    for name, (lo, hi) in boot.intervals.items():
+        assert lo < hi
+        assert boot.samples[name].shape == (64,)
+    assert boot.intervals["alpha"][0] < fit.alpha < boot.intervals["alpha"][1]
+    assert boot.intervals["a"][0] < fit.a < boot.intervals["a"][1]
+    again = bootstrap_parametric(N, D, L, n_boot=64, seed=1, fit=fit, ci=0.9)
+    np.testing.assert_array_equal(again.samples["alpha"], boot.samples["alpha"])
+
+
+def test_bootstrap_bad_input():
+    N, D, L = _synthetic()
+    with pytest.raises(ValueError, match="n_boot"):
+        bootstrap_parametric(N, D, L, n_boot=0)
+    with pytest.raises(ValueError, match="ci"):
+        bootstrap_parametric(N, D, L, n_boot=4, ci=95)
+    with pytest.raises(ValueError, match="L must be positive"):
+        bootstrap_parametric(N, D, -L, n_boot=4)
