@@ -223,6 +223,8 @@ def test_bad_input_names_the_argument(table_a9):
         fit_embedding_relation(n_t, d, 0)
     with pytest.raises(ValueError, match="n_total"):
         fit_embedding_relation(n_t[:2], d[:2], 32000)
+    with pytest.raises(ValueError, match="exponent"):
+        fit_embedding_relation(n_t, d, 32000, exponent=0.0)
     with pytest.raises(ValueError, match="n_nonembedding"):
         local_exponent([1e6, -1.0], BESIROGLU_2024)
     with pytest.raises(ValueError, match="n_nonembedding"):
