@@ -177,6 +177,7 @@ class PageVisit:
     hrefs: list[str] = field(default_factory=list)
     srcs: list[str] = field(default_factory=list)
     solutions: list[dict] = field(default_factory=list)
+    error: str | None = None
 
 
 _FIGURES_JS = """() => Array.from(document.querySelectorAll("main figure")).map(f => {
@@ -252,30 +253,47 @@ def _visit(browser, base_url: str, file: str) -> PageVisit:
         visit.hrefs = page.eval_on_selector_all("a[href]", "els => els.map(a => a.href)")
         visit.srcs = page.eval_on_selector_all("img[src]", "els => els.map(i => i.src)")
         visit.solutions = _check_solutions(page)
+    except Exception as exc:  # recorded once, so each test of this page reports it without a rerun
+        visit.error = f"{type(exc).__name__}: {exc}"
     finally:
         context.close()
     return visit
 
 
 def _check_solutions(page) -> list[dict]:
-    """For each folded solution: visible before and after clicking its toggle button."""
+    """For each folded solution: is its body hidden before, and shown after clicking its toggle?"""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     results = []
     solutions = page.locator("main div.solution.dropdown")
     for i in range(solutions.count()):
         solution = solutions.nth(i)
         body = solution.locator("section").first
-        before = body.is_visible()
-        solution.locator("button.toggle-button").first.click()
-        body.wait_for(state="visible", timeout=5_000)
-        results.append({"id": solution.get_attribute("id"), "hidden_before": not before,
-                        "shown_after": body.is_visible()})
+        hidden_before = not body.is_visible()
+        button = solution.locator("button.toggle-button")
+        if button.count():
+            button.first.click(timeout=5_000)
+            try:
+                body.wait_for(state="visible", timeout=5_000)
+            except PlaywrightTimeout:
+                pass
+        results.append({"id": solution.get_attribute("id"), "hidden_before": hidden_before,
+                        "has_toggle": bool(button.count()), "shown_after": body.is_visible()})
     return results
 
 
 @pytest.fixture(scope="session")
 def visit(browser, base_url: str):
-    """``visit(file)``: the page's record, visited once per session."""
-    return functools.cache(functools.partial(_visit, browser, base_url))
+    """``visit(file)``: the page's record, visited once per session; fails if the visit failed."""
+    visited = functools.cache(functools.partial(_visit, browser, base_url))
+
+    def checked(file: str) -> PageVisit:
+        record = visited(file)
+        if record.error:
+            pytest.fail(f"{file}: the browser could not finish reading the page: {record.error}")
+        return record
+
+    return checked
 
 
 # --- link checking ----------------------------------------------------------------------
@@ -379,4 +397,5 @@ def test_solutions_start_hidden_and_open_on_click(file, visit):
         assert solutions, f"{file}: no folded solution (each chapter ends with exercises)"
     for s in solutions:
         assert s["hidden_before"], f"{file}: solution {s['id']} is visible before clicking"
+        assert s["has_toggle"], f"{file}: solution {s['id']} has no toggle button"
         assert s["shown_after"], f"{file}: solution {s['id']} stays hidden after clicking"
