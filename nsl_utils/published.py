@@ -52,6 +52,9 @@ EPOCH_REPLICATE_EXACT = {"E": 1.8172, "A": 477.8, "B": 2143.9, "alpha": 0.3473, 
 EPOCH_INTERVALS_95 = {"alpha": (0.317, 0.373), "beta": (0.331, 0.415)}
 #: Implied a = β/(α+β) of Epoch's headline fit (Besiroglu et al. 2024, Sec. 3).
 EPOCH_A = 0.513
+#: Number of highest-loss points Besiroglu et al. (2024, Sec. 2) leave out of the 245 digitised
+#: ones before fitting (240 remain).
+EPOCH_N_EXCLUDED = 5
 
 # --- Pearce & Song (2024), "Reconciling Kaplan and Chinchilla Scaling Laws" [pearce2024reconciling] ---
 #: ω of N_T = N_\E + ω N_\E^(1/3) fitted to Chinchilla's Table A9 (Pearce & Song 2024, Sec. 3).
