@@ -1,0 +1,224 @@
+"""Tests of nsl_utils.regimes: the solvable models of the four scaling regimes."""
+
+import numpy as np
+import pytest
+
+from nsl_utils import regimes as R
+
+# --- Hutter's model -------------------------------------------------------------------------
+
+
+def test_zipf_probabilities_normalised_and_decreasing():
+    theta = R.zipf_probabilities(1.0, 1000)
+    assert theta.sum() == pytest.approx(1.0)
+    assert np.all(np.diff(theta) < 0)
+
+
+@pytest.mark.parametrize("alpha", [0.5, 1.0, 2.0])
+def test_hutter_exact_slope(alpha):
+    n = np.logspace(2, 4, 5)
+    slope = R.loglog_slope(n, R.hutter_error(n, alpha, n_features=10**5))
+    assert slope == pytest.approx(-alpha / (1 + alpha), abs=0.02)
+
+
+def test_hutter_error_matches_direct_sum_and_shape():
+    theta = R.zipf_probabilities(1.0, 50)
+    n = np.array([[1, 10], [100, 1000]])
+    direct = np.array([[np.sum(theta * (1 - theta) ** k) for k in row] for row in n])
+    np.testing.assert_allclose(R.hutter_error(n, 1.0, n_features=50), direct, rtol=1e-12)
+
+
+def test_hutter_mc_agrees_with_exact():
+    n = np.array([10, 100, 1000])
+    exact = R.hutter_error(n, 1.0, n_features=10**4)
+    mc = R.hutter_error_mc(n, 1.0, n_features=10**4, n_trials=200, seed=1)
+    np.testing.assert_allclose(mc, exact, rtol=0.05)
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(n=[10], alpha=0.0), "alpha"),
+        (dict(n=[10], alpha=-1.0), "alpha"),
+        (dict(n=[0.5], alpha=1.0), "n"),
+        (dict(n=[np.nan], alpha=1.0), "n"),
+        (dict(n=[10], alpha=1.0, n_features=0), "n_features"),
+    ],
+)
+def test_hutter_bad_input(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        R.hutter_error(**kwargs)
+
+
+# --- Linear random-feature model ------------------------------------------------------------
+
+
+def _brute_force_rf_loss(Z, V, lam):
+    S = lam.size
+    F = Z * np.sqrt(lam)
+    M = V.T @ np.linalg.pinv(F @ V.T) @ F
+    return 0.5 * np.sum((np.sqrt(lam)[:, None] * (np.eye(S) - M)) ** 2)
+
+
+def test_rf_loss_matches_brute_force_and_duality():
+    rng = np.random.default_rng(3)
+    lam = R.power_law_spectrum(1.0, 120)
+    Z, V = rng.standard_normal((30, 120)), rng.standard_normal((17, 120))
+    loss = R.linear_rf_loss_from_draws(Z, V, lam)
+    assert loss == pytest.approx(_brute_force_rf_loss(Z, V, lam), rel=1e-9)
+    assert R.linear_rf_loss_from_draws(V, Z, lam) == pytest.approx(loss, rel=1e-9)
+
+
+def test_rf_loss_infinite_limits():
+    rng = np.random.default_rng(4)
+    lam = R.power_law_spectrum(1.0, 80)
+    Z = rng.standard_normal((25, 80))
+    # P = None is the student with every teacher feature, V = identity
+    assert R.linear_rf_loss_from_draws(Z, None, lam) == pytest.approx(
+        R.linear_rf_loss_from_draws(Z, np.eye(80), lam), rel=1e-8
+    )
+    assert R.linear_rf_loss_from_draws(None, None, lam) == 0.0
+    # nothing learnt from nothing: one direction of 80 captures only part of the variance
+    assert 0 < R.linear_rf_loss(1, None, 1.0, 80) < 0.5 * lam.sum()
+
+
+def test_linear_rf_resolution_limited_slope():
+    P = np.array([5, 10, 20, 40])
+    L = [np.mean([R.linear_rf_loss(None, int(p), 1.0, 2000, seed=s) for s in range(3)]) for p in P]
+    assert R.loglog_slope(P, L) == pytest.approx(-1.0, abs=0.1)
+
+
+def test_linear_rf_variance_limited_excess():
+    P, D = 10, np.array([100, 200, 400])
+    excess = []
+    for d in D:
+        vals = [R.linear_rf_loss(int(d), P, 1.0, 500, s) - R.linear_rf_loss(None, P, 1.0, 500, s)
+                for s in range(20)]
+        excess.append(np.mean(vals))
+    assert R.loglog_slope(D, excess) == pytest.approx(-1.0, abs=0.15)
+    L_inf = np.mean([R.linear_rf_loss(None, P, 1.0, 500, s) for s in range(20)])
+    assert excess[0] == pytest.approx(L_inf * P / (D[0] - P - 1), rel=0.25)
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(D=0, P=5, alpha_K=1.0), "D"),
+        (dict(D=2.5, P=5, alpha_K=1.0), "D"),
+        (dict(D=10, P=-1, alpha_K=1.0), "P"),
+        (dict(D=10, P=5, alpha_K=0.0), "alpha_K"),
+        (dict(D=10, P=5000, alpha_K=1.0), "P"),
+        (dict(D=10, P=5, alpha_K=1.0, n_teacher_features=0), "n_teacher_features"),
+    ],
+)
+def test_linear_rf_bad_input(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        R.linear_rf_loss(**kwargs)
+
+
+def test_rf_from_draws_bad_shapes():
+    with pytest.raises(ValueError, match="Z"):
+        R.linear_rf_loss_from_draws(np.ones((3, 4)), None, np.ones(5))
+
+
+# --- ReLU random features -------------------------------------------------------------------
+
+
+def test_arccos_kernel_is_relu_feature_limit():
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((6, 3))
+    W = rng.standard_normal((200_000, 3))
+    Phi = np.maximum(X @ W.T, 0)
+    np.testing.assert_allclose(Phi @ Phi.T / W.shape[0], R.arccos_kernel(X), rtol=0.02, atol=0.01)
+
+
+def test_relu_rf_loss_limits_and_order():
+    rng = np.random.default_rng(6)
+    X = rng.standard_normal((300, 3))
+    K = R.arccos_kernel(X)
+    ev = R.kernel_spectrum(K)
+    assert np.all(np.diff(ev) <= 1e-12) and ev[0] > 0
+    before = 0.5 * np.trace(K) / 300
+    small, big = R.relu_rf_loss(None, 5, X, K), R.relu_rf_loss(None, 40, X, K)
+    assert 0 < big < small < before
+    assert R.relu_rf_loss(None, None, X, K) == 0.0
+    # very wide student ≈ kernel regression
+    wide, kernel = R.relu_rf_loss(20, 20000, X, K), R.relu_rf_loss(20, None, X, K)
+    assert wide == pytest.approx(kernel, rel=0.05)
+
+
+def test_relu_rf_bad_input():
+    X = np.random.default_rng(0).standard_normal((20, 2))
+    with pytest.raises(ValueError, match="P"):
+        R.relu_rf_loss(5, 0, X, R.arccos_kernel(X))
+
+
+# --- Interpolation and intrinsic dimension ---------------------------------------------------
+
+
+def test_interpolation_rates_d1():
+    D = np.array([64, 256, 1024])
+    nn = [R.interpolation_error(int(n), 1, "nearest") for n in D]
+    lin = [R.interpolation_error(int(n), 1, "linear") for n in D]
+    assert R.loglog_slope(D, nn) == pytest.approx(-2.0, abs=0.4)
+    assert R.loglog_slope(D, lin) == pytest.approx(-4.0, abs=0.6)
+
+
+def test_piecewise_linear_is_exact_on_affine_functions():
+    rng = np.random.default_rng(7)
+    X, T = rng.random((200, 3)), 0.2 + 0.6 * rng.random((50, 3))
+    f = lambda x: 1.0 + x @ np.array([2.0, -1.0, 0.5])  # noqa: E731
+    np.testing.assert_allclose(R._piecewise_linear(X, f(X), T), f(T), atol=1e-10)
+
+
+def test_interpolation_bad_input():
+    with pytest.raises(ValueError, match="method"):
+        R.interpolation_error(10, 2, method="cubic")
+    with pytest.raises(ValueError, match="d"):
+        R.interpolation_error(10, 9)
+
+
+@pytest.mark.parametrize("d", [1, 2, 4])
+def test_twonn_recovers_dimension_of_embedded_cube(d):
+    rng = np.random.default_rng(d)
+    Q, _ = np.linalg.qr(rng.standard_normal((10, d)))
+    X = rng.random((3000, d)) @ Q.T  # a d-dimensional cube rotated into R^10
+    assert R.intrinsic_dimension(X) == pytest.approx(d, rel=0.15)
+
+
+def test_intrinsic_dimension_bad_input():
+    with pytest.raises(ValueError, match="X"):
+        R.intrinsic_dimension(np.ones((5, 2)))
+    with pytest.raises(ValueError, match="duplicate"):
+        R.intrinsic_dimension(np.zeros((30, 2)))
+    with pytest.raises(ValueError, match="method"):
+        R.intrinsic_dimension(np.random.default_rng(0).random((30, 2)), method="mle")
+
+
+# --- Training time and helpers ---------------------------------------------------------------
+
+
+def test_gradient_flow_slope():
+    t = np.logspace(2, 4, 5)
+    assert R.loglog_slope(t, R.gradient_flow_loss(t, 2.0, 1.5)) == pytest.approx(-2 / 3, abs=0.02)
+    with pytest.raises(ValueError, match="a"):
+        R.gradient_flow_loss(t, 1.0, 1.0)
+
+
+def test_smooth_target_unit_variance_and_smoothness_option():
+    X = np.random.default_rng(8).random((20000, 3))
+    # unit variance under the teacher prior: average the second moment over teachers
+    second_moment = np.mean([np.mean(R.smooth_target(X, seed=s) ** 2) for s in range(20)])
+    assert second_moment == pytest.approx(1.0, rel=0.15)
+    assert R.smooth_target(X[:5], smoothness=2.0).shape == (5,)
+    with pytest.raises(ValueError, match="smoothness"):
+        R.smooth_target(X[:5], smoothness=0.0)
+
+
+def test_loglog_slope_exact_and_bad_input():
+    x = np.array([1.0, 10.0, 100.0])
+    assert R.loglog_slope(x, 3 * x**-0.7) == pytest.approx(-0.7)
+    with pytest.raises(ValueError, match="y"):
+        R.loglog_slope(x, [1.0, -1.0, 2.0])
+    with pytest.raises(ValueError, match="x"):
+        R.loglog_slope([1.0], [1.0])
