@@ -82,6 +82,11 @@ PRESETS: dict[str, list[Run]] = {
         + _grid(BOOK_SIZES[0:6], [3e11])
         + _grid(BOOK_SIZES[1:7], [1e12])
         + _grid(BOOK_SIZES[1:8], [3e12])
+        # Added after the first budgets had run (appended so the earlier runs keep their
+        # place): a smaller model to bracket 1e11, whose lowest loss was at d_model 8, and a
+        # budget between 3e11 and 1e12.
+        + _grid([(1, 4, 1)], [1e11])
+        + _grid(BOOK_SIZES[1:6], [6e11])
     ),
 }
 

@@ -1,0 +1,232 @@
+"""From a sweep CSV to IsoFLOP profiles and compute-optimal exponents in both countings.
+
+Pearce & Song (2024, Sec. 5) fit the compute-optimal frontier N* ∝ C^a twice: counting total
+parameters, N_T with C_T = 6 N_T D, and counting non-embedding parameters, N_\\E with
+C_\\E = 6 N_\\E D. A sweep's runs share an IsoFLOP budget in only one counting (here C_T), so
+profiles in the other counting need runs on its own budget grid. :func:`isoflop_points` builds
+them by interpolating each model size's final loss linearly in ln D between the horizons it was
+trained at (never extrapolating): for a budget C in a counting with count N, the size trained
+for D = C / (6 N) tokens. The fits themselves are :func:`nsl_utils.fit.fit_isoflop`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from nsl_utils.datasets import checked_path
+from nsl_utils.fit import Envelope, IsoFlopFit, envelope, fit_isoflop, fit_power_law
+from nsl_utils.lm.sweep import read_sweep
+
+__all__ = ["SWEEP_FILE", "SWEEP_SHA256", "load_sweep", "loss_curves", "isoflop_points",
+           "fit_counting", "frontier", "nonembedding_optima", "exponents", "bootstrap_exponents"]
+
+SWEEP_FILE = "lm_sweep.csv"
+SWEEP_SHA256 = "to-be-filled-when-the-sweep-finishes"
+
+Counting = Literal["total", "nonembedding"]
+_COUNT = {"total": "n_params_total", "nonembedding": "n_params_nonembedding"}
+
+
+def load_sweep(path: str | Path | None = None) -> pd.DataFrame:
+    """The committed ``data/lm_sweep.csv`` (sha256-checked), or any sweep CSV at ``path``."""
+    return read_sweep(checked_path(SWEEP_FILE, SWEEP_SHA256) if path is None else path)
+
+
+def loss_curves(df: pd.DataFrame) -> pd.DataFrame:
+    """Training-loss curves in long form: ``run_id``, ``budget``, ``n_params_total``, ``tokens``, ``loss``."""
+    rows = []
+    for _, run in df.iterrows():
+        tokens = np.array(run["curve_tokens"].split(), dtype=float)
+        loss = np.array(run["curve_loss"].split(), dtype=float)
+        rows.append(pd.DataFrame({"run_id": run["run_id"], "budget": run["budget"],
+                                  "n_params_total": run["n_params_total"], "tokens": tokens, "loss": loss}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def _counting(counting: str) -> str:
+    if counting not in _COUNT:
+        raise ValueError(f"counting must be 'total' or 'nonembedding'; got {counting!r}")
+    return _COUNT[counting]
+
+
+def isoflop_points(df: pd.DataFrame, counting: Counting = "total", budgets: ArrayLike | None = None) -> pd.DataFrame:
+    """IsoFLOP profiles of a sweep in one counting.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Rows of a sweep CSV (one per run).
+    counting : {"total", "nonembedding"}
+        Count N_T with C_T = 6 N_T D, or N_\\E with C_\\E = 6 N_\\E D.
+    budgets : array_like, optional
+        Budgets C in that counting (FLOP). Default: for ``"total"`` the sweep's own budgets
+        (the runs themselves, no interpolation); for ``"nonembedding"`` three per decade
+        (1, 2.15, 4.64 × 10^k) across the range the runs cover.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``C`` (FLOP), ``N`` (parameters in that counting), ``L`` (nats/token),
+        ``d_model``, ``n_layer`` and ``tokens``: one row per budget and model size whose
+        trained horizons cover that budget.
+    """
+    col = _counting(counting)
+    # Nominal compute of each run in this counting: the budget's C_T rescaled by N / N_T, so runs
+    # of one C_T budget share it exactly (tokens are rounded to whole batches, <0.1% below).
+    c_run = df["budget"].to_numpy(float) * df[col].to_numpy(float) / df["n_params_total"].to_numpy(float)
+    if budgets is None:
+        if counting == "total":
+            budgets = np.unique(df["budget"].to_numpy(float))
+        else:
+            lo, hi = np.floor(3 * np.log10(c_run.min())), np.ceil(3 * np.log10(c_run.max()))
+            budgets = 10 ** (np.arange(lo, hi + 1) / 3)
+    budgets = np.asarray(budgets, dtype=float)
+    rows = []
+    for (n_layer, d_model), group in df.assign(_c=c_run).groupby(["n_layer", "d_model"]):
+        group = group.drop_duplicates("run_id").sort_values("_c")
+        x = np.log(group["_c"].to_numpy())
+        n = float(group[col].iloc[0])
+        for c in budgets:
+            lx = np.log(c)
+            # Match a trained budget exactly when it is one (no interpolation error there).
+            hit = np.isclose(x, lx, rtol=0, atol=1e-9)
+            if hit.any():
+                loss = float(group["loss"].to_numpy()[hit][0])
+            elif x.size >= 2 and x[0] < lx < x[-1]:
+                loss = float(np.interp(lx, x, group["loss"].to_numpy()))
+            else:
+                continue
+            rows.append({"C": c, "N": n, "L": loss, "n_layer": n_layer, "d_model": d_model,
+                         "tokens": c / (6 * n)})
+    return pd.DataFrame(rows, columns=["C", "N", "L", "n_layer", "d_model", "tokens"])
+
+
+def fit_counting(df: pd.DataFrame, counting: Counting = "total", budgets: ArrayLike | None = None,
+                 *, ci: float = 0.95) -> IsoFlopFit:
+    """Approach 2 (:func:`nsl_utils.fit.fit_isoflop`) on :func:`isoflop_points` of one counting."""
+    pts = isoflop_points(df, counting, budgets)
+    return fit_isoflop(pts["C"], pts["N"], pts["L"], ci=ci)
+
+
+def frontier(df: pd.DataFrame, counting: Counting = "total", *, n_grid: int = 60,
+             ci: float = 0.95) -> Envelope:
+    """The compute frontier of the sweep's training curves in one counting (Approach 1).
+
+    Every run's recorded training-loss curve is placed on the compute axis of the counting
+    (C = 6 N D with N = N_T or N_\\E), interpolated linearly in ln C onto ``n_grid`` log-spaced
+    values, and :func:`nsl_utils.fit.envelope` keeps the lowest loss at each value: the run
+    that wins there gives N*(C). The grid runs from the end of the shortest run to the end of
+    the longest in that counting, so every grid value is reached by some run's end or beyond.
+    This is how Kaplan et al. (2020) and Approach 1 of Hoffmann et al. (2022) locate the
+    frontier, and it needs no shared budgets, so each counting is fitted on its own axis.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A sweep.
+    counting : {"total", "nonembedding"}
+    n_grid : int
+        Compute values on the grid.
+    ci : float
+        Coverage of the intervals.
+
+    Returns
+    -------
+    nsl_utils.fit.Envelope
+        ``.C``, ``.loss``, ``.n_opt`` and ``.a`` (exponent of N* ∝ C^a); ``.loss`` is training
+        loss (nats/token, smoothed), the quantity the curves record.
+    """
+    col = _counting(counting)
+    ends = 6.0 * df[col].to_numpy(float) * df["tokens"].to_numpy(float)
+    grid = np.geomspace(ends.min(), ends.max(), n_grid)
+    C, L, N = [], [], []
+    for _, run in df.iterrows():
+        n = float(run[col])
+        c = 6.0 * n * np.array(run["curve_tokens"].split(), dtype=float)
+        loss = np.array(run["curve_loss"].split(), dtype=float)
+        inside = (grid >= c[0]) & (grid <= c[-1])
+        C.append(grid[inside])
+        L.append(np.interp(np.log(grid[inside]), np.log(c), loss))
+        N.append(np.full(inside.sum(), n))
+    return envelope(np.concatenate(C), np.concatenate(L), np.concatenate(N), ci=ci)
+
+
+def nonembedding_optima(df: pd.DataFrame, fit: IsoFlopFit) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The compute-optimal models of a total-parameter IsoFLOP fit, counted without embeddings.
+
+    Each optimum N*_T at budget C_T is a model of the sweep's family; its non-embedding count
+    N*_\\E is read off the family (ln N_\\E interpolated against ln N_T across the sweep's shapes)
+    and its compute is C_\\E = C_T · N*_\\E / N*_T (the same D). Fitting N*_\\E ∝ C_\\E^a on
+    these is Pearce & Song's (2024, Sec. 3) argument run on measured optima.
+
+    Returns
+    -------
+    (C_nonembedding, N_nonembedding) : tuple of ndarray
+        FLOP and parameters, one per budget of ``fit``.
+    """
+    shapes = df.drop_duplicates(["n_layer", "d_model"]).sort_values("n_params_total")
+    n_e = np.exp(np.interp(np.log(fit.n_opt), np.log(shapes["n_params_total"].to_numpy(float)),
+                           np.log(shapes["n_params_nonembedding"].to_numpy(float))))
+    return fit.budgets * n_e / fit.n_opt, n_e
+
+
+def exponents(df: pd.DataFrame) -> dict[str, float]:
+    """The four exponents of a sweep.
+
+    Returns
+    -------
+    dict
+        ``"total_isoflop"`` (Approach 2 in C_T), ``"nonembedding_of_optima"`` (those optima
+        counted in N_\\E, :func:`nonembedding_optima`), ``"total_frontier"`` and
+        ``"nonembedding_frontier"`` (Approach 1 on each counting's own axis, :func:`frontier`).
+    """
+    iso = fit_isoflop(df["budget"], df["n_params_total"], df["loss"])
+    c_e, n_e = nonembedding_optima(df, iso)
+    return {
+        "total_isoflop": iso.a,
+        "nonembedding_of_optima": fit_power_law(c_e, n_e).p,
+        "total_frontier": frontier(df, "total").a,
+        "nonembedding_frontier": frontier(df, "nonembedding").a,
+    }
+
+
+def bootstrap_exponents(df: pd.DataFrame, n_boot: int = 200, *, seed: int = 0) -> pd.DataFrame:
+    """Bootstrap the exponents of :func:`exponents` by resampling runs within each C_T budget.
+
+    Each replicate draws, for every budget, as many of its runs as it has, with replacement
+    (a run drawn twice weighs twice in its budget's parabola), and recomputes every exponent.
+    A replicate whose draw leaves fewer than two budgets with a bracketed minimum has no
+    IsoFLOP fit and is dropped (its count is in ``.attrs["n_failed"]``).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A sweep.
+    n_boot : int
+        Replicates.
+    seed : int
+        Seeds ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per successful replicate, one column per exponent.
+    """
+    rng = np.random.default_rng(seed)
+    groups = [g.index.to_numpy() for _, g in df.groupby("budget")]
+    rows, failed = [], 0
+    for _ in range(n_boot):
+        sample = df.loc[np.concatenate([rng.choice(g, size=g.size) for g in groups])]
+        try:
+            rows.append(exponents(sample))
+        except ValueError:
+            failed += 1
+    out = pd.DataFrame(rows, columns=["total_isoflop", "nonembedding_of_optima", "total_frontier",
+                                      "nonembedding_frontier"])
+    out.attrs["n_failed"] = failed
+    return out
