@@ -247,7 +247,7 @@ def _visit(browser, base_url: str, file: str) -> PageVisit:
             visit.math_errors = math["errors"]
         visit.figures = page.evaluate(_FIGURES_JS)
         visit.glued = page.eval_on_selector_all(
-            "main .pasted-text, main .pasted-inline", "els => els.map(e => e.innerText.trim())"
+            "main .pasted-text, main .pasted-inline", "els => els.map(e => e.textContent.trim())"
         )
         visit.broken_images = page.evaluate(_IMAGES_JS)
         visit.hrefs = page.eval_on_selector_all("a[href]", "els => els.map(a => a.href)")
