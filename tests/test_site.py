@@ -373,6 +373,7 @@ def test_notebook_has_captioned_figure(file, visit):
 @pytest.mark.parametrize("file", NOTEBOOKS)
 def test_notebook_math_is_rendered(file, visit):
     v = visit(file)
+    assert v.status == 200, f"{v.url} answered {v.status}"
     if not v.mathjax_loaded:
         _unavailable(
             f"{file}: MathJax did not load (offline, and no local MathJax 3): "
