@@ -714,6 +714,7 @@ def fit_parametric(
     reduce: str = "sum",
     optimizer: str = "batched",
     n_polish: int = 64,
+    search_tol: float = 1e-5,
 ) -> ParametricFit:
     """Chinchilla's Approach 3 as Hoffmann et al. (2022), Appendix D.2 describe it.
 
@@ -726,9 +727,11 @@ def fit_parametric(
     with L-BFGS from each start, and keep the best; then A = e^a, B = e^b, E = e^e.
 
     The default optimiser runs every start at once: a batched L-BFGS on analytic gradients.
-    It runs each start until its relative decrease per step is below 1e-5, then polishes the
-    ``n_polish`` best to a relative decrease of 1e-13, so the optimum is resolved far below
-    any difference that matters. ``optimizer="scipy"`` instead loops over the starts with
+    It runs each start until its relative decrease per step falls below ``search_tol`` (1e-5:
+    looser than scipy's default near this problem's optimum, which is about 2e-6 there, so
+    many starts stop short of the bottom of their valley), then polishes the ``n_polish``
+    best to a relative decrease of 1e-13, resolving the optimum far below any difference that
+    matters. ``final_objectives`` of unpolished starts are therefore upper bounds. ``optimizer="scipy"`` instead loops over the starts with
     ``scipy.optimize.minimize(method="L-BFGS-B")`` at scipy's default tolerances (analytic
     gradient): slow, but the reference the batched one is checked against, and the way to see
     what default tolerances do to an averaged objective (``reduce="mean"``).
@@ -751,6 +754,9 @@ def fit_parametric(
         See above.
     n_polish : int
         How many of the best starts the batched optimiser polishes.
+    search_tol : float
+        Relative decrease per step below which the batched optimiser stops a start before
+        polishing.
 
     Returns
     -------
@@ -761,12 +767,15 @@ def fit_parametric(
     scale = _reduce_scale(reduce, logN.size)
     starts = _starts(init)
     n_polish = positive_int(n_polish, "n_polish")
+    search_tol = float(search_tol)
+    if not 0.0 < search_tol < 1.0:
+        raise ValueError(f"search_tol must be a relative tolerance in (0, 1), e.g. 1e-5; got {search_tol!r}")
 
     def fun(theta, rows=None):
         return _huber_lse(theta, logN, logD, logL, delta, None, scale)
 
     if optimizer == "batched":
-        x, f, nit = _lbfgs_batched(fun, starts, ftol=1e-5)
+        x, f, nit = _lbfgs_batched(fun, starts, ftol=search_tol)
         top = np.argsort(f)[:n_polish]
         x_top, f_top, nit_top = _lbfgs_batched(fun, x[top], ftol=1e-13)
         better = f_top < f[top]

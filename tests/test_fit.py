@@ -302,6 +302,7 @@ def test_mean_reduction_scales_objective():
         ({"init": "grid"}, "init"),
         ({"optimizer": "adam"}, "optimizer"),
         ({"n_polish": 0}, "n_polish"),
+        ({"search_tol": 0.0}, "search_tol"),
     ],
 )
 def test_fit_parametric_bad_input(kwargs, match):
