@@ -13,8 +13,8 @@ scipy loops are timed on a random sample of the starts and scaled to 4,500:
   the fairest comparison of the optimiser machinery alone.
 
 The batched fit is timed twice: at its default search tolerance, and at one as strict as
-scipy's default is near this optimum. The objective agreement compares the best objective of each loop's sample with the batched
-optimum over all 4,500 starts.
+scipy's default is near this optimum. The objective agreement compares the best objective of
+each loop's sample with the batched optimum over all 4,500 starts.
 """
 
 from __future__ import annotations

@@ -473,9 +473,10 @@ def _lbfgs_batched(
     """Minimise ``fun`` from every row of ``x0`` at once with L-BFGS.
 
     ``fun(X, rows)`` returns (f, grad) for the rows ``X`` of the batch, whose indices in ``x0``
-    are ``rows`` (so a row's own data, such as bootstrap weights, can follow it). The line search is backtracking with
-    quadratic interpolation under the Armijo condition (c1 = 1e-4); pairs with s·y <= 0 are not
-    stored, which keeps the inverse-Hessian approximation positive definite. A row stops when
+    are ``rows`` (so a row's own data, such as bootstrap weights, can follow it). The line
+    search backtracks with quadratic interpolation under the Armijo condition (c1 = 1e-4);
+    pairs with s·y <= 0 are not stored, which keeps the inverse-Hessian approximation positive
+    definite. A row stops when
     its relative decrease (f_k - f_{k+1}) / |f_k| falls below ``ftol``, its largest gradient
     component below ``gtol``, or its line search fails (no decrease to be had in floating point).
 
@@ -524,9 +525,9 @@ def _lbfgs_batched(
             t = step[todo_next]
             ft_bad = ft[~ok]
             denom = 2.0 * (ft_bad - fa[todo_next] - slope[todo_next] * t)
-            t_quad = np.where(
-                np.isfinite(ft_bad) & (denom > 0), -slope[todo_next] * t * t / np.where(denom > 0, denom, 1.0), 0.5 * t
-            )
+            # Minimiser of the quadratic through f(0), f'(0) and f(t), kept within [t/10, t/2].
+            curved = np.isfinite(ft_bad) & (denom > 0)
+            t_quad = np.where(curved, -slope[todo_next] * t * t / np.where(curved, denom, 1.0), 0.5 * t)
             step[todo_next] = np.clip(t_quad, 0.1 * t, 0.5 * t)
             todo = todo_next
         failed = ~np.isfinite(f_new)
@@ -562,7 +563,9 @@ def _log_data(N: ArrayLike, D: ArrayLike, L: ArrayLike, min_points: int = 6):
 def _check_delta(delta: float) -> float:
     delta = float(delta)
     if not (np.isfinite(delta) and delta > 0):
-        raise ValueError(f"delta must be a positive Huber threshold (Hoffmann et al. use 1e-3); got {delta!r}")
+        raise ValueError(
+            f"delta must be a positive Huber threshold (Hoffmann et al. use 1e-3); got {delta!r}"
+        )
     return delta
 
 
@@ -615,7 +618,9 @@ def huber_objective(
     else:
         theta = as_finite_array(params, "params")
         if theta.shape[-1:] != (5,) or theta.ndim > 2:
-            raise ValueError(f"params must be ChinchillaParams or θ rows of shape (k, 5); got {theta.shape}")
+            raise ValueError(
+                f"params must be ChinchillaParams or θ rows of shape (k, 5); got {theta.shape}"
+            )
     f, _ = _huber_lse(np.atleast_2d(theta), logN, logD, logL, delta, None, scale)
     return float(f[0]) if theta.ndim == 1 or isinstance(params, ChinchillaParams) else f
 
@@ -674,13 +679,17 @@ class ParametricFit:
 def _starts(init: str | ChinchillaParams | ArrayLike) -> NDArray[np.float64]:
     if isinstance(init, str):
         if init != "hoffmann":
-            raise ValueError(f"init must be 'hoffmann', ChinchillaParams or θ rows (k, 5); got {init!r}")
+            raise ValueError(
+                f"init must be 'hoffmann', ChinchillaParams or θ rows (k, 5); got {init!r}"
+            )
         return hoffmann_grid()
     if isinstance(init, ChinchillaParams):
         return _theta_of(init)[None]
     starts = np.atleast_2d(as_finite_array(init, "init"))
     if starts.ndim != 2 or starts.shape[1] != 5:
-        raise ValueError(f"init must hold θ = (a, b, e, α, β) rows, shape (k, 5); got {starts.shape}")
+        raise ValueError(
+            f"init must hold θ = (a, b, e, α, β) rows, shape (k, 5); got {starts.shape}"
+        )
     return starts
 
 
@@ -731,7 +740,8 @@ def fit_parametric(
     looser than scipy's default near this problem's optimum, which is about 2e-6 there, so
     many starts stop short of the bottom of their valley), then polishes the ``n_polish``
     best to a relative decrease of 1e-13, resolving the optimum far below any difference that
-    matters. ``final_objectives`` of unpolished starts are therefore upper bounds. ``optimizer="scipy"`` instead loops over the starts with
+    matters. ``final_objectives`` of unpolished starts are therefore upper bounds.
+    ``optimizer="scipy"`` instead loops over the starts with
     ``scipy.optimize.minimize(method="L-BFGS-B")`` at scipy's default tolerances (analytic
     gradient): slow, but the reference the batched one is checked against, and the way to see
     what default tolerances do to an averaged objective (``reduce="mean"``).
@@ -769,7 +779,9 @@ def fit_parametric(
     n_polish = positive_int(n_polish, "n_polish")
     search_tol = float(search_tol)
     if not 0.0 < search_tol < 1.0:
-        raise ValueError(f"search_tol must be a relative tolerance in (0, 1), e.g. 1e-5; got {search_tol!r}")
+        raise ValueError(
+            f"search_tol must be a relative tolerance in (0, 1), e.g. 1e-5; got {search_tol!r}"
+        )
 
     def fun(theta, rows=None):
         return _huber_lse(theta, logN, logD, logL, delta, None, scale)
@@ -865,7 +877,10 @@ def bootstrap_parametric(
         fit = fit_parametric(N, D, L, delta=delta)
     rng = np.random.default_rng(seed)
     n = logN.size
-    weights = np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(n_boot)]).astype(float)
+    # Resampling n runs with replacement = a multiplicity (0, 1, 2, ...) for each run.
+    weights = np.stack(
+        [np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(n_boot)]
+    ).astype(float)
 
     def fun(theta, rows):
         return _huber_lse(theta, logN, logD, logL, delta, weights[rows], 1.0)
