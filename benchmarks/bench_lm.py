@@ -38,13 +38,17 @@ class StockGPT(nn.Module):
                                            activation="gelu", batch_first=True, norm_first=True)
         self.blocks = nn.TransformerEncoder(layer, cfg.n_layer, enable_nested_tensor=False)
         self.ln_f = nn.LayerNorm(cfg.d_model)
+        # GPT-2's embedding init (nn.Embedding's default N(0, 1) saturates the tied head's softmax,
+        # and the denormal gradients that follow slow every matmul down several times).
+        for emb in (self.wte, self.wpe):
+            nn.init.normal_(emb.weight, std=0.02)
         self.register_buffer("mask", nn.Transformer.generate_square_subsequent_mask(cfg.n_ctx))
 
     def forward(self, idx: torch.Tensor, targets: torch.Tensor):
         t = idx.shape[1]
         x = self.wte(idx) + self.wpe(torch.arange(t))
         x = self.ln_f(self.blocks(x, mask=self.mask[:t, :t], is_causal=True))
-        logits = x @ self.wte.weight.T
+        logits = nn.functional.linear(x, self.wte.weight)  # the same head as GPT, so only the blocks differ
         return logits, nn.functional.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1))
 
 
@@ -80,10 +84,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     parser.add_argument("--n-ctx", type=int, default=16)
-    parser.add_argument("--batch", type=int, default=64, help="sequences per step")
+    parser.add_argument("--batch", type=int, default=32, help="sequences per step")
     parser.add_argument("--vocab", type=int, default=4096)
-    parser.add_argument("--steps", type=int, default=10, help="steps per timed block")
-    parser.add_argument("--rounds", type=int, default=5, help="alternating timed blocks per model")
+    parser.add_argument("--steps", type=int, default=5, help="steps per timed block")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating timed blocks per model")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
