@@ -111,3 +111,20 @@ GPT2_SMALL_PARAMS = 124_439_808
 #: Chinchilla's rule of thumb: about 20 training tokens per parameter at the compute optimum
 #: (Hoffmann et al. 2022, Table 3: 70B parameters, 1.4T tokens).
 CHINCHILLA_TOKENS_PER_PARAM = 20.0
+
+# --- Hutter (2021), "Learning Curve Theory" [hutter2021learning] ---
+#: Learning-curve slopes of the memorisation model with Zipf-distributed features
+#: theta_i ∝ i^-(1+alpha): expected error E_n ∝ n^(-alpha/(1+alpha)) (Hutter 2021, the
+#: Zipf-distributed case of the deterministic model: beta = 1 - 1/alpha_H with alpha_H = 1 + alpha).
+HUTTER_ZIPF_SLOPES = {0.5: -1 / 3, 1.0: -1 / 2, 2.0: -2 / 3}
+
+# --- Bahri et al. (2021/2024), "Explaining Neural Scaling Laws" [bahri2021explaining] ---
+#: Slope of L - L_limit in both variance-limited regimes: ∝ 1/D at fixed model, ∝ 1/width at
+#: fixed data (Bahri et al., Sec. 2.1, the variance-limited scaling; Fig. 1).
+BAHRI_VARIANCE_LIMITED_SLOPE = -1.0
+
+# --- Sharma & Kaplan (2020), "A Neural Scaling Law from the Dimension of the Data Manifold" [sharma2020neural] ---
+#: Numerator c of the resolution-limited exponent c/d of the mean-squared error on a
+#: d-dimensional manifold: piecewise-linear approximation errs by O(h^2), so c = 4 (their
+#: alpha = 4/d, Sec. 2); piecewise-constant (nearest-neighbour) errs by O(h), so c = 2.
+INTERPOLATION_EXPONENT_NUMERATOR = {"linear": 4.0, "nearest": 2.0}

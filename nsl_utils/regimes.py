@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import sparse
+from scipy.linalg import eigh
 from scipy.spatial import Delaunay, cKDTree
 
 from ._validation import as_finite_array, as_positive_array, at_least, positive_int, positive_scalar
@@ -237,9 +237,14 @@ def linear_rf_loss_from_draws(
     Phi_pinv = np.linalg.pinv(B.T @ A)  # (P, D): the min-norm solution map
     # ||q (I - A Phi^+ B^T) q||^2 = sum q^4 - 2 tr(Phi^+ B^T diag(q^2) A) + ||(qA) Phi^+ (B^T q)||^2
     cross = np.sum(Phi_pinv * ((B * lam[:, None]).T @ A).T)
-    GA = (A * q[:, None]).T @ (A * q[:, None])  # (P, P)
-    GB = (B * q[:, None]).T @ (B * q[:, None])  # (D, D)
-    quad = np.sum(Phi_pinv * (GA @ Phi_pinv @ GB))
+    qA, qB = A * q[:, None], B * q[:, None]
+    # contract the last term through the smaller of P and D: O(S P D + S min(P, D)^2)
+    if A.shape[1] <= B.shape[1]:
+        W = Phi_pinv @ qB.T  # (P, S)
+        quad = np.sum(W * ((qA.T @ qA) @ W))
+    else:
+        W = Phi_pinv.T @ qA.T  # (D, S)
+        quad = np.sum(W * ((qB.T @ qB) @ W))
     return float(0.5 * (lam.sum() - 2.0 * cross + quad))
 
 
@@ -326,24 +331,34 @@ def arccos_kernel(X: ArrayLike, Y: ArrayLike | None = None) -> NDArray[np.float6
     return np.outer(nx, ny) * (np.sin(t) + (np.pi - t) * cos) / (2 * np.pi)
 
 
-def kernel_spectrum(K: ArrayLike) -> NDArray[np.float64]:
+def kernel_spectrum(K: ArrayLike, top: int | None = None) -> NDArray[np.float64]:
     """Eigenvalues of ``K / n`` in decreasing order: the kernel operator's spectrum on the sample.
 
     Parameters
     ----------
     K : array_like
         Symmetric kernel matrix on ``n`` sample points, shape ``(n, n)``.
+    top : int, optional
+        Return only the ``top`` largest eigenvalues (much faster for ``top << n``); tail sums
+        beyond them follow from ``trace(K) / n`` minus their cumulative sum.
 
     Returns
     -------
     numpy.ndarray
-        Eigenvalues, shape ``(n,)``, decreasing (tiny negative round-off clipped to 0).
+        Eigenvalues, shape ``(n,)`` or ``(top,)``, decreasing (round-off below 0 clipped to 0).
     """
     K = as_finite_array(K, "K")
     if K.ndim != 2 or K.shape[0] != K.shape[1]:
         raise ValueError(f"K must be a square matrix; got shape {K.shape}")
-    ev = np.linalg.eigvalsh(K / K.shape[0])[::-1]
-    return np.clip(ev, 0.0, None)
+    n = K.shape[0]
+    if top is None:
+        ev = eigh(K / n, eigvals_only=True)
+    else:
+        top = positive_int(top, "top")
+        if top > n:
+            raise ValueError(f"top must be <= the matrix size {n}; got {top}")
+        ev = eigh(K / n, eigvals_only=True, subset_by_index=[n - top, n - 1])
+    return np.clip(ev[::-1], 0.0, None)
 
 
 def relu_rf_loss(
@@ -466,26 +481,12 @@ def smooth_target(
 def _piecewise_linear(X: NDArray[np.float64], y: NDArray[np.float64], T: NDArray[np.float64]):
     """Linear interpolation of ``(X, y)`` at ``T`` on the Delaunay triangulation of ``X``."""
     tri = Delaunay(X)
-    d, n_simplex = X.shape[1], tri.simplices.shape[0]
-    affine = tri.transform
-    # The simplex holding a point nearly always touches the point's nearest vertex; searching
-    # only those simplices is much faster than Qhull's walk (which is kept as the fallback).
-    incident = sparse.csr_matrix(
-        (np.ones(n_simplex * (d + 1)),
-         (tri.simplices.ravel(), np.repeat(np.arange(n_simplex), d + 1))),
-        shape=(X.shape[0], n_simplex),
-    )
-    nearest = cKDTree(X).query(T)[1]
-    simplex = np.full(T.shape[0], -1)
-    for j, v in enumerate(nearest):
-        cand = incident.indices[incident.indptr[v] : incident.indptr[v + 1]]
-        bary = np.einsum("kij,kj->ki", affine[cand, :d], T[j] - affine[cand, d])
-        inside = (bary.min(axis=1) >= -1e-12) & (bary.sum(axis=1) <= 1 + 1e-12)
-        if inside.any():
-            simplex[j] = cand[np.argmax(inside)]
-    missed = simplex < 0
-    simplex[missed] = tri.find_simplex(T[missed])
-    bary = np.einsum("kij,kj->ki", affine[simplex, :d], T - affine[simplex, d])
+    d = X.shape[1]
+    simplex = tri.find_simplex(T)
+    if np.any(simplex < 0):
+        raise ValueError("T has points outside the convex hull of X; add the cube's corners to X")
+    affine = tri.transform[simplex]  # barycentric coordinates are an affine map per simplex
+    bary = np.einsum("kij,kj->ki", affine[:, :d], T - affine[:, d])
     weights = np.hstack([bary, 1.0 - bary.sum(axis=1, keepdims=True)])
     return np.sum(weights * y[tri.simplices[simplex]], axis=1)
 

@@ -222,3 +222,18 @@ def test_loglog_slope_exact_and_bad_input():
         R.loglog_slope(x, [1.0, -1.0, 2.0])
     with pytest.raises(ValueError, match="x"):
         R.loglog_slope([1.0], [1.0])
+
+
+def test_kernel_spectrum_top_matches_full():
+    X = np.random.default_rng(9).standard_normal((100, 3))
+    K = R.arccos_kernel(X)
+    np.testing.assert_allclose(R.kernel_spectrum(K, top=10), R.kernel_spectrum(K)[:10], rtol=1e-8)
+    with pytest.raises(ValueError, match="top"):
+        R.kernel_spectrum(K, top=101)
+
+
+def test_rf_loss_wide_student_branch_matches_brute_force():
+    rng = np.random.default_rng(10)
+    lam = R.power_law_spectrum(0.5, 90)
+    Z, V = rng.standard_normal((12, 90)), rng.standard_normal((40, 90))  # P > D branch
+    assert R.linear_rf_loss_from_draws(Z, V, lam) == pytest.approx(_brute_force_rf_loss(Z, V, lam), rel=1e-9)
