@@ -5,7 +5,7 @@ argue that a well-trained network behaves like a piecewise-linear interpolator o
 manifold, so that with the model held large its test loss falls as ``D^{-4/d}`` in the
 manifold's dimension ``d``. Here, scaled down to run on one CPU thread:
 
-- inputs uniform in ``[0, 1]^d``; teacher :func:`nsl_utils.regimes.smooth_target` (a Gaussian-
+- inputs uniform in ``[0, 1]^d``; teacher :func:`nsl_utils.manifold.smooth_target` (a Gaussian-
   process draw made of many plane waves, so nothing simpler than "smooth" to exploit);
 - student: a ReLU MLP (2 hidden layers) trained full batch in float64 with L-BFGS on ``D``
   points, test loss ``mean (f - f_hat)^2 / 2`` on fresh points.
@@ -31,7 +31,7 @@ import torch
 from tqdm import tqdm
 
 from ._validation import positive_int
-from .regimes import smooth_target
+from .manifold import smooth_target
 
 __all__ = ["train_student", "run_sweep", "main", "COLUMNS"]
 
@@ -68,7 +68,7 @@ def train_student(
         L-BFGS iterations (full batch, strong-Wolfe line search).
     frequency, n_waves, smoothness : float, int, float or None
         Teacher's frequency scale, number of plane waves and Matérn smoothness (see
-        :func:`~nsl_utils.regimes.smooth_target`); ``smoothness=2`` makes ``D^{-4/d}`` the best
+        :func:`~nsl_utils.manifold.smooth_target`); ``smoothness=2`` makes ``D^{-4/d}`` the best
         rate any learner can reach, the default ``None`` (infinitely smooth) lets a network
         beat piecewise-linear interpolation.
     n_test : int
@@ -126,7 +126,13 @@ def _environment() -> dict[str, str]:
 
 
 def run_sweep(
-    out: Path, dims: list[int], sizes: list[int], seeds: list[int], resume: bool, **kwargs
+    out: Path,
+    dims: list[int],
+    sizes: list[int],
+    seeds: list[int],
+    resume: bool,
+    command: str = "run_sweep (from Python)",
+    **kwargs,
 ) -> None:
     """Run every (d, D, seed) not yet in ``out`` and append its row; write ``out``'s sidecar.
 
@@ -138,6 +144,8 @@ def run_sweep(
         The grid.
     resume : bool
         Keep the rows already in ``out`` and run only the missing ones (otherwise start afresh).
+    command : str
+        How the sweep was invoked, recorded in the sidecar.
     **kwargs
         Passed to :func:`train_student`.
     """
@@ -156,7 +164,7 @@ def run_sweep(
         with open(out, "a", newline="") as fh:
             csv.writer(fh).writerow([row[c] for c in COLUMNS])
     sidecar = {
-        "command": "python -m nsl_utils.teacher_student " + " ".join(sys.argv[1:]),
+        "command": command,
         "grid": {"dims": dims, "sizes": sizes, "seeds": seeds, **kwargs},
         "seconds_this_invocation": round(time.perf_counter() - start, 1),
         "runs_this_invocation": len(todo),
@@ -181,9 +189,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--smoothness", type=float, default=None,
                    help="Matérn nu of the teacher (default: Gaussian kernel, infinitely smooth)")
     p.add_argument("--threads", type=int, default=1, help="torch threads (1 on a shared machine)")
+    argv = sys.argv[1:] if argv is None else argv
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
-    run_sweep(a.out, a.dims, a.sizes, a.seeds, a.resume, width=a.width, iters=a.iters,
+    command = "python -m nsl_utils.teacher_student " + " ".join(argv)
+    run_sweep(a.out, a.dims, a.sizes, a.seeds, a.resume, command, width=a.width, iters=a.iters,
               frequency=a.frequency, n_waves=a.n_waves, smoothness=a.smoothness)
 
 

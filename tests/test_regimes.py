@@ -153,48 +153,6 @@ def test_relu_rf_bad_input():
         R.relu_rf_loss(5, 0, X, R.arccos_kernel(X))
 
 
-# --- Interpolation and intrinsic dimension ---------------------------------------------------
-
-
-def test_interpolation_rates_d1():
-    D = np.array([64, 256, 1024])
-    nn = [R.interpolation_error(int(n), 1, "nearest") for n in D]
-    lin = [R.interpolation_error(int(n), 1, "linear") for n in D]
-    assert R.loglog_slope(D, nn) == pytest.approx(-2.0, abs=0.4)
-    assert R.loglog_slope(D, lin) == pytest.approx(-4.0, abs=0.6)
-
-
-def test_piecewise_linear_is_exact_on_affine_functions():
-    rng = np.random.default_rng(7)
-    X, T = rng.random((200, 3)), 0.2 + 0.6 * rng.random((50, 3))
-    f = lambda x: 1.0 + x @ np.array([2.0, -1.0, 0.5])  # noqa: E731
-    np.testing.assert_allclose(R._piecewise_linear(X, f(X), T), f(T), atol=1e-10)
-
-
-def test_interpolation_bad_input():
-    with pytest.raises(ValueError, match="method"):
-        R.interpolation_error(10, 2, method="cubic")
-    with pytest.raises(ValueError, match="d"):
-        R.interpolation_error(10, 9)
-
-
-@pytest.mark.parametrize("d", [1, 2, 4])
-def test_twonn_recovers_dimension_of_embedded_cube(d):
-    rng = np.random.default_rng(d)
-    Q, _ = np.linalg.qr(rng.standard_normal((10, d)))
-    X = rng.random((3000, d)) @ Q.T  # a d-dimensional cube rotated into R^10
-    assert R.intrinsic_dimension(X) == pytest.approx(d, rel=0.15)
-
-
-def test_intrinsic_dimension_bad_input():
-    with pytest.raises(ValueError, match="X"):
-        R.intrinsic_dimension(np.ones((5, 2)))
-    with pytest.raises(ValueError, match="duplicate"):
-        R.intrinsic_dimension(np.zeros((30, 2)))
-    with pytest.raises(ValueError, match="method"):
-        R.intrinsic_dimension(np.random.default_rng(0).random((30, 2)), method="mle")
-
-
 # --- Training time and helpers ---------------------------------------------------------------
 
 
@@ -203,16 +161,6 @@ def test_gradient_flow_slope():
     assert R.loglog_slope(t, R.gradient_flow_loss(t, 2.0, 1.5)) == pytest.approx(-2 / 3, abs=0.02)
     with pytest.raises(ValueError, match="a"):
         R.gradient_flow_loss(t, 1.0, 1.0)
-
-
-def test_smooth_target_unit_variance_and_smoothness_option():
-    X = np.random.default_rng(8).random((20000, 3))
-    # unit variance under the teacher prior: average the second moment over teachers
-    second_moment = np.mean([np.mean(R.smooth_target(X, seed=s) ** 2) for s in range(20)])
-    assert second_moment == pytest.approx(1.0, rel=0.15)
-    assert R.smooth_target(X[:5], smoothness=2.0).shape == (5,)
-    with pytest.raises(ValueError, match="smoothness"):
-        R.smooth_target(X[:5], smoothness=0.0)
 
 
 def test_loglog_slope_exact_and_bad_input():
@@ -237,3 +185,10 @@ def test_rf_loss_wide_student_branch_matches_brute_force():
     lam = R.power_law_spectrum(0.5, 90)
     Z, V = rng.standard_normal((12, 90)), rng.standard_normal((40, 90))  # P > D branch
     assert R.linear_rf_loss_from_draws(Z, V, lam) == pytest.approx(_brute_force_rf_loss(Z, V, lam), rel=1e-9)
+
+
+def test_manifold_names_are_reexported():
+    from nsl_utils import manifold as M
+
+    assert R.intrinsic_dimension is M.intrinsic_dimension
+    assert R.interpolation_error is M.interpolation_error

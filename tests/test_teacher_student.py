@@ -1,0 +1,34 @@
+"""Tests of nsl_utils.teacher_student: one tiny training run, the resumable sweep, the CLI."""
+
+import csv
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch")
+from nsl_utils import teacher_student as TS  # noqa: E402
+
+
+def test_train_student_fits_and_reports():
+    row = TS.train_student(2, 32, seed=0, width=8, iters=30, n_test=64)
+    assert set(TS.COLUMNS) <= set(row)
+    assert 0 <= row["train_loss"] < row["test_loss"] < 5.0
+
+
+def test_train_student_bad_input():
+    with pytest.raises(ValueError, match="D"):
+        TS.train_student(2, 0)
+
+
+def test_sweep_resumes_and_writes_sidecar(tmp_path):
+    out = tmp_path / "ts.csv"
+    TS.main(["--out", str(out), "--dims", "2", "--sizes", "16", "--seeds", "0",
+             "--width", "4", "--iters", "5"])
+    TS.main(["--out", str(out), "--dims", "2", "--sizes", "16", "32", "--seeds", "0",
+             "--width", "4", "--iters", "5", "--resume"])
+    with open(out) as fh:
+        rows = list(csv.DictReader(fh))
+    assert [int(r["D"]) for r in rows] == [16, 32]  # the first row was kept, not rerun
+    sidecar = json.loads(out.with_suffix(".json").read_text())
+    assert sidecar["runs_this_invocation"] == 1 and "--resume" in sidecar["command"]
+    assert sidecar["environment"]["torch"] == torch.__version__
