@@ -106,7 +106,7 @@ REFERENCE_CONFIGS = {
                        "n_ctx": 2048, "nominal": 70e9},
 }
 #: Parameter count of the released GPT-2 small checkpoint (tied embeddings), as loaded by
-#: common implementations of Radford et al. (2019); their paper's table rounds it to 117M.
+#: common implementations of Radford et al. (2019); their paper's Table 2 lists 117M.
 GPT2_SMALL_PARAMS = 124_439_808
 #: Chinchilla's rule of thumb: about 20 training tokens per parameter at the compute optimum
 #: (Hoffmann et al. 2022, Table 3: 70B parameters, 1.4T tokens).
