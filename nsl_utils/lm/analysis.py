@@ -27,7 +27,7 @@ __all__ = ["SWEEP_FILE", "SWEEP_SHA256", "load_sweep", "loss_curves", "isoflop_p
            "fit_counting", "frontier", "nonembedding_optima", "exponents", "bootstrap_exponents"]
 
 SWEEP_FILE = "lm_sweep.csv"
-SWEEP_SHA256 = "to-be-filled-when-the-sweep-finishes"
+SWEEP_SHA256 = "8d13305773ef9d9f493823d8de1dcf0a30fd7e4138dc9525049294ff553b5b4d"
 
 Counting = Literal["total", "nonembedding"]
 _COUNT = {"total": "n_params_total", "nonembedding": "n_params_nonembedding"}

@@ -17,7 +17,7 @@ import os
 import platform
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -72,22 +72,27 @@ def _grid(sizes, budgets, **kw) -> list[Run]:
 # mostly non-embedding (6 layers, d_model 96: 37%). Head dimension 8–16.
 BOOK_SIZES = [(1, 8, 1), (1, 16, 2), (2, 24, 3), (2, 32, 4), (3, 48, 4), (4, 64, 4), (5, 80, 5), (6, 96, 6)]
 
+# Five IsoFLOP budgets, 30x apart end to end; each budget gets the sizes around its optimum
+# (piloted), and no run goes past 4 epochs of the training split. Runs appended after the first
+# ones had run keep the earlier runs in place (and so their shards and run_ids): a smaller model
+# to bracket 1e11, whose lowest loss was at d_model 8; a budget between 3e11 and 1e12, and its
+# smallest model, which left 6e11 with a single size below its minimum.
+BOOK_SEED0 = (
+    _grid(BOOK_SIZES[0:4], [1e11])
+    + _grid(BOOK_SIZES[0:6], [3e11])
+    + _grid(BOOK_SIZES[1:7], [1e12])
+    + _grid(BOOK_SIZES[1:8], [3e12])
+    + _grid([(1, 4, 1)], [1e11])
+    + _grid(BOOK_SIZES[1:6], [6e11])
+    + _grid(BOOK_SIZES[0:1], [6e11])
+)
+
 PRESETS: dict[str, list[Run]] = {
     # Three tiny runs of one small budget: checks the whole pipeline in well under a minute.
     "smoke": _grid([(1, 8, 1), (1, 16, 2), (2, 24, 3)], [1e10], target_steps=300, min_batch=4),
-    # Four IsoFLOP budgets, 30x apart end to end; each budget gets the sizes around its optimum
-    # (piloted), and no run goes past 4 epochs of the training split.
-    "book": (
-        _grid(BOOK_SIZES[0:4], [1e11])
-        + _grid(BOOK_SIZES[0:6], [3e11])
-        + _grid(BOOK_SIZES[1:7], [1e12])
-        + _grid(BOOK_SIZES[1:8], [3e12])
-        # Added after the first budgets had run (appended so the earlier runs keep their
-        # place): a smaller model to bracket 1e11, whose lowest loss was at d_model 8, and a
-        # budget between 3e11 and 1e12.
-        + _grid([(1, 4, 1)], [1e11])
-        + _grid(BOOK_SIZES[1:6], [6e11])
-    ),
+    # Every run twice, seeds 0 and 1 (initialisation and batch order): the minimum of an IsoFLOP
+    # profile is flat, and a second seed halves the noise on where it sits.
+    "book": BOOK_SEED0 + [replace(run, seed=1) for run in BOOK_SEED0],
 }
 
 COLUMNS = [
