@@ -210,7 +210,7 @@ def run_sweep(preset: str, out: str | Path, *, resume: bool = False, shard: str 
     """
     import torch
     import torch.distributed as dist
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     from nsl_utils.lm.data import load_tokens
     from nsl_utils.lm.train import TrainSpec, train
