@@ -29,3 +29,13 @@ def test_checks_and_style(path):
     assert any("assert" in src for src in code), f"{path.name} has no assert cell"
     assert not any('matplotlib.use("Agg")' in s or "matplotlib.use('Agg')" in s for s in code)
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_first_code_cell_is_the_hidden_colab_setup(path):
+    nb = json.loads(path.read_text())
+    first = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    src = "".join(first["source"])
+    # Only inside Colab may it touch the network; locally and under test it must do nothing.
+    assert 'if "google.colab" in sys.modules:' in src, f"{path.name}: first code cell is not the Colab setup"
+    assert "remove-cell" in first["metadata"].get("tags", []), f"{path.name}: Colab cell is not hidden"
