@@ -100,12 +100,25 @@ def test_training_is_deterministic():
     assert a["loss"] == b["loss"] and a["curve_loss"] == b["curve_loss"]
 
 
+def test_beta2_reaches_adamw_and_is_checked():
+    spec = TrainSpec(GPTConfig(1, 16, 2, 64, 8), tokens=40 * 4 * 8, batch_size=4, lr=3e-3)
+    assert spec.beta2 == 0.95
+    a = train(spec, RNG_TOKENS, RNG_TOKENS, device="cpu")
+    b = train(TrainSpec(spec.config, spec.tokens, spec.batch_size, spec.lr, beta2=0.999), RNG_TOKENS,
+              RNG_TOKENS, device="cpu")
+    assert a["loss"] != b["loss"]
+    for bad in (0.0, 1.0, 1.5):
+        with pytest.raises(ValueError, match="beta2"):
+            TrainSpec(spec.config, spec.tokens, spec.batch_size, spec.lr, beta2=bad)
+
+
 def test_presets_and_shards():
     assert len(preset_runs("smoke")) >= 3
     book = preset_runs("book")
     assert len({r.run_id for r in book}) == len(book)
     assert len({(r.n_layer, r.d_model) for r in book}) >= 6
     assert all(r.tokens / (r.batch_size * 16) > 1000 for r in book)
+    assert {r.beta2 for r in book} == {sweep_mod.BOOK_BETA2} and {r.beta2 for r in preset_runs("smoke")} == {0.95}
     with pytest.raises(ValueError, match="unknown preset 'nope'.*book"):
         preset_runs("nope")
     assert parse_shard("2/3") == (2, 3) and parse_shard(None) == (1, 1)
@@ -152,6 +165,37 @@ def test_sweep_refuses_to_overwrite_or_resume_from_garbage(tiny_preset, tmp_path
     with pytest.raises(ValueError, match="damaged row"):
         read_sweep(out)
     assert out.read_bytes() == before
+
+
+def test_sweep_beta2_override(tiny_preset, tmp_path, capsys):
+    base = run_sweep("tiny", tmp_path / "base.csv", progress=False)
+    assert (base["beta2"] == 0.95).all()
+    out = tmp_path / "b2.csv"
+    assert cli(["sweep", "--preset", "tiny", "--out", str(out), "--beta2", "0.99", "--no-progress"]) == 0
+    tuned = read_sweep(out)
+    # Same runs (and run ids), another optimizer setting, recorded per row.
+    assert list(tuned["run_id"]) == list(base["run_id"]) and (tuned["beta2"] == 0.99).all()
+    assert (tuned["loss"] != base["loss"]).all()
+    # Resuming with another beta2 would mix two sweeps in one file: refused, file untouched.
+    before = out.read_bytes()
+    with pytest.raises(ValueError, match="beta2"):
+        run_sweep("tiny", out, resume=True, progress=False)
+    assert cli(["sweep", "--preset", "tiny", "--out", str(out), "--resume", "--beta2", "1.2", "--no-progress"]) == 2
+    assert "beta2" in capsys.readouterr().err
+    assert out.read_bytes() == before
+
+
+def test_sweep_csv_without_beta2_column_still_reads(tiny_preset, tmp_path):
+    full = run_sweep("tiny", tmp_path / "new.csv", progress=False)
+    old = tmp_path / "old.csv"
+    full.drop(columns="beta2").to_csv(old, index=False)  # as written before the column existed
+    df = read_sweep(old)
+    assert list(df.columns) == sweep_mod.COLUMNS and (df["beta2"] == 0.95).all()
+    pd.testing.assert_series_equal(df["loss"], full["loss"])
+    before = old.read_bytes()
+    with pytest.raises(ValueError, match="before the beta2 column"):
+        run_sweep("tiny", old, resume=True, progress=False)
+    assert old.read_bytes() == before
 
 
 def test_cli_unknown_preset(tmp_path, capsys):

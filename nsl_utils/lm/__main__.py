@@ -1,4 +1,4 @@
-"""Command line: ``python -m nsl_utils.lm sweep --preset smoke --out runs.csv [--resume] [--shard K/N]``.
+"""Command line: ``python -m nsl_utils.lm sweep --preset smoke --out runs.csv [--resume] [--shard K/N] [--beta2 B]``.
 
 Under ``torchrun --nproc_per_node P -m nsl_utils.lm sweep ...`` every run is trained with
 DistributedDataParallel across the P processes and rank 0 writes the CSV.
@@ -21,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     sweep.add_argument("--shard", default=None, help="K/N: run every N-th run starting at the K-th")
     sweep.add_argument("--device", default=None, choices=["cpu", "cuda"], help="default: cuda if available")
     sweep.add_argument("--threads", type=int, default=None, help="torch CPU threads (1 for a background job)")
+    sweep.add_argument("--beta2", type=float, default=None,
+                       help="AdamW second-moment decay for every run (default: the preset's)")
     sweep.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
 
@@ -39,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
             torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
     try:
         run_sweep(args.preset, args.out, resume=args.resume, shard=args.shard,
-                  device=args.device, progress=not args.no_progress)
+                  device=args.device, progress=not args.no_progress, beta2=args.beta2)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

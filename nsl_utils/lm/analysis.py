@@ -23,19 +23,32 @@ from nsl_utils.datasets import checked_path
 from nsl_utils.fit import Envelope, IsoFlopFit, envelope, fit_isoflop, fit_power_law
 from nsl_utils.lm.sweep import read_sweep
 
-__all__ = ["SWEEP_FILE", "SWEEP_SHA256", "load_sweep", "loss_curves", "isoflop_points",
+__all__ = ["SWEEP_FILE", "SWEEP_SHA256", "UNTUNED_SWEEP_FILE", "UNTUNED_SWEEP_SHA256",
+           "load_sweep", "loss_curves", "isoflop_points",
            "fit_counting", "frontier", "nonembedding_optima", "exponents", "bootstrap_exponents"]
 
 SWEEP_FILE = "lm_sweep.csv"
-SWEEP_SHA256 = "8d13305773ef9d9f493823d8de1dcf0a30fd7e4138dc9525049294ff553b5b4d"
+SWEEP_SHA256 = "b8d1e30f87be4b1a4eb0a92dd15b80cb7afbdd2688af81d4f104818db6f1a102"
+
+# The same preset trained with AdamW's default-style beta2 = 0.95, kept to show what tuning beta2
+# to the small batches changed (the chapter's "untuned" comparison).
+UNTUNED_SWEEP_FILE = "lm_sweep_beta2_095.csv"
+UNTUNED_SWEEP_SHA256 = "8d13305773ef9d9f493823d8de1dcf0a30fd7e4138dc9525049294ff553b5b4d"
 
 Counting = Literal["total", "nonembedding"]
 _COUNT = {"total": "n_params_total", "nonembedding": "n_params_nonembedding"}
 
 
-def load_sweep(path: str | Path | None = None) -> pd.DataFrame:
-    """The committed ``data/lm_sweep.csv`` (sha256-checked), or any sweep CSV at ``path``."""
-    return read_sweep(checked_path(SWEEP_FILE, SWEEP_SHA256) if path is None else path)
+def load_sweep(path: str | Path | None = None, *, untuned: bool = False) -> pd.DataFrame:
+    """The committed ``data/lm_sweep.csv`` (sha256-checked), or any sweep CSV at ``path``.
+
+    With ``untuned=True`` (and no ``path``): ``data/lm_sweep_beta2_095.csv``, the same runs
+    trained with AdamW's beta2 = 0.95 instead of the book preset's tuned value.
+    """
+    if path is not None:
+        return read_sweep(path)
+    name, sha = (UNTUNED_SWEEP_FILE, UNTUNED_SWEEP_SHA256) if untuned else (SWEEP_FILE, SWEEP_SHA256)
+    return read_sweep(checked_path(name, sha))
 
 
 def loss_curves(df: pd.DataFrame) -> pd.DataFrame:

@@ -33,7 +33,7 @@ N_CTX = 16  # Pearce & Song (2024, Sec. 5) train with a 16-token context
 
 @dataclass(frozen=True)
 class Run:
-    """One run of a sweep: a shape, an IsoFLOP budget (C_T, FLOP) and a seed."""
+    """One run of a sweep: a shape, an IsoFLOP budget (C_T, FLOP), a seed and AdamW's ``beta2``."""
 
     n_layer: int
     d_model: int
@@ -43,6 +43,7 @@ class Run:
     target_steps: int = 2000
     min_batch: int = 4
     lr: float = 3e-3
+    beta2: float = 0.95
 
     @property
     def config(self) -> GPTConfig:
@@ -77,14 +78,21 @@ BOOK_SIZES = [(1, 8, 1), (1, 16, 2), (2, 24, 3), (2, 32, 4), (3, 48, 4), (4, 64,
 # ones had run keep the earlier runs in place (and so their shards and run_ids): a smaller model
 # to bracket 1e11, whose lowest loss was at d_model 8; a budget between 3e11 and 1e12, and its
 # smallest model, which left 6e11 with a single size below its minimum.
+#
+# AdamW's beta2: the big models of each budget train on batches of 4-15 sequences, and with
+# beta2 = 0.95 the second-moment estimate averages over only ~20 such steps, too noisy; Porian et
+# al. (2024) found tuning beta2 essential at small batch sizes. A pilot on budgets 1e11 and 1e12
+# (seed 0) gave each budget's lowest loss with 0.999 (of 0.95, 0.99, 0.999). Run ids do not name
+# beta2, so the runs keep their ids; the CSV's beta2 column tells the sweeps apart.
+BOOK_BETA2 = 0.999
 BOOK_SEED0 = (
-    _grid(BOOK_SIZES[0:4], [1e11])
-    + _grid(BOOK_SIZES[0:6], [3e11])
-    + _grid(BOOK_SIZES[1:7], [1e12])
-    + _grid(BOOK_SIZES[1:8], [3e12])
-    + _grid([(1, 4, 1)], [1e11])
-    + _grid(BOOK_SIZES[1:6], [6e11])
-    + _grid(BOOK_SIZES[0:1], [6e11])
+    _grid(BOOK_SIZES[0:4], [1e11], beta2=BOOK_BETA2)
+    + _grid(BOOK_SIZES[0:6], [3e11], beta2=BOOK_BETA2)
+    + _grid(BOOK_SIZES[1:7], [1e12], beta2=BOOK_BETA2)
+    + _grid(BOOK_SIZES[1:8], [3e12], beta2=BOOK_BETA2)
+    + _grid([(1, 4, 1)], [1e11], beta2=BOOK_BETA2)
+    + _grid(BOOK_SIZES[1:6], [6e11], beta2=BOOK_BETA2)
+    + _grid(BOOK_SIZES[0:1], [6e11], beta2=BOOK_BETA2)
 )
 
 PRESETS: dict[str, list[Run]] = {
@@ -98,11 +106,13 @@ PRESETS: dict[str, list[Run]] = {
 COLUMNS = [
     "run_id", "preset", "n_layer", "d_model", "n_head", "vocab_size", "n_ctx", "tied", "bias",
     "n_params_total", "n_params_nonembedding", "n_params_embedding", "budget", "tokens", "flops",
-    "flops_nonembedding", "batch_size", "lr", "steps", "epochs", "seed", "loss", "train_loss",
+    "flops_nonembedding", "batch_size", "lr", "beta2", "steps", "epochs", "seed", "loss", "train_loss",
     "seconds", "device", "curve_tokens", "curve_loss",
 ]
 _NUMERIC = ["n_layer", "d_model", "n_head", "n_params_total", "n_params_nonembedding", "tokens",
             "flops", "loss", "seed"]
+# Sweeps written before the beta2 column existed all trained with AdamW's beta2 = 0.95.
+_LEGACY_BETA2 = 0.95
 
 
 def preset_runs(preset: str) -> list[Run]:
@@ -138,6 +148,8 @@ def read_sweep(path: str | Path) -> pd.DataFrame:
         df = pd.read_csv(path, dtype={"run_id": str, "curve_tokens": str, "curve_loss": str})
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path} is not a readable sweep CSV ({exc}); fix or move it, then rerun") from exc
+    if list(df.columns) == [c for c in COLUMNS if c != "beta2"]:
+        df.insert(COLUMNS.index("beta2"), "beta2", _LEGACY_BETA2)
     if list(df.columns) != COLUMNS:
         raise ValueError(
             f"{path} does not have the sweep columns (expected {COLUMNS[:4]}...; got "
@@ -185,7 +197,7 @@ def _cpu_name() -> str:
 
 
 def run_sweep(preset: str, out: str | Path, *, resume: bool = False, shard: str | None = None,
-              device: str | None = None, progress: bool = True) -> pd.DataFrame:
+              device: str | None = None, progress: bool = True, beta2: float | None = None) -> pd.DataFrame:
     """Run (or resume) a preset, appending one CSV row per finished run.
 
     Parameters
@@ -202,6 +214,9 @@ def run_sweep(preset: str, out: str | Path, *, resume: bool = False, shard: str 
         ``"cpu"`` or ``"cuda"``; default CUDA when available.
     progress : bool
         Show a progress bar (in optimizer steps).
+    beta2 : float, optional
+        Override AdamW's second-moment decay of every run of the preset (default: the preset's).
+        Run ids stay those of the preset; the CSV's ``beta2`` column records the value.
 
     Returns
     -------
@@ -216,13 +231,28 @@ def run_sweep(preset: str, out: str | Path, *, resume: bool = False, shard: str 
     from nsl_utils.lm.train import TrainSpec, train
 
     runs = preset_runs(preset)
+    if beta2 is not None:
+        if not 0.0 < beta2 < 1.0:
+            raise ValueError(f"beta2 must lie in (0, 1), e.g. 0.95 or 0.99; got {beta2!r}")
+        runs = [replace(r, beta2=beta2) for r in runs]
     k, n = parse_shard(shard)
     out = Path(out)
     done: set[str] = set()
     if out.exists():
         if not resume:
             raise ValueError(f"{out} exists; pass --resume to continue it, or choose another --out")
-        done = set(read_sweep(out)["run_id"])
+        with open(out, newline="") as fh:
+            header = next(csv.reader(fh), [])
+        if header != COLUMNS:
+            read_sweep(out)  # a damaged file gets read_sweep's message
+            raise ValueError(f"{out} was written before the beta2 column existed; resume it with the "
+                             "version that wrote it, or start a new --out")
+        existing = read_sweep(out)
+        mixed = set(existing["beta2"].astype(float)) - {r.beta2 for r in runs}
+        if mixed:
+            raise ValueError(f"{out} holds runs with beta2 {sorted(mixed)}, not this sweep's "
+                             f"{sorted({r.beta2 for r in runs})}; resume with the same --beta2 or choose another --out")
+        done = set(existing["run_id"])
     runs = [r for i, r in enumerate(runs) if i % n == k - 1 and r.run_id not in done]
     dev = device or ("cuda" if torch.cuda.is_available() else "cpu")
     rank = dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
@@ -237,7 +267,7 @@ def run_sweep(preset: str, out: str | Path, *, resume: bool = False, shard: str 
                disable=not progress or rank != 0)
     for run in runs:
         bar.set_description(run.run_id)
-        spec = TrainSpec(run.config, run.tokens, run.batch_size, run.lr, seed=run.seed)
+        spec = TrainSpec(run.config, run.tokens, run.batch_size, run.lr, beta2=run.beta2, seed=run.seed)
         start = time.perf_counter()
         res = train(spec, train_tokens, val_tokens, device=dev, progress=bar.update)
         seconds = time.perf_counter() - start
@@ -251,7 +281,7 @@ def run_sweep(preset: str, out: str | Path, *, resume: bool = False, shard: str 
             "n_params_embedding": counts.embedding + counts.head, "budget": run.budget,
             "tokens": res["tokens"], "flops": 6.0 * counts.total * res["tokens"],
             "flops_nonembedding": 6.0 * counts.non_embedding * res["tokens"],
-            "batch_size": run.batch_size, "lr": run.lr, "steps": res["steps"],
+            "batch_size": run.batch_size, "lr": run.lr, "beta2": run.beta2, "steps": res["steps"],
             "epochs": round(res["epochs"], 4), "seed": run.seed, "loss": round(res["loss"], 5),
             "train_loss": round(res["train_loss"], 5), "seconds": round(seconds, 1), "device": dev,
             "curve_tokens": " ".join(str(t) for t in res["curve_tokens"]),

@@ -43,6 +43,10 @@ class TrainSpec:
         Sequences per optimizer step (all processes together).
     lr : float
         Peak learning rate of AdamW.
+    beta2 : float
+        AdamW's second-moment decay, in (0, 1). Its gradient-variance estimate averages over
+        about 1 / (1 - beta2) steps; small batches give noisy gradients, which a longer average
+        (0.99, 0.999) tames (Porian et al. 2024).
     seed : int
         Seeds the initialisation and the batch sampling.
     warmup_frac : float
@@ -61,6 +65,7 @@ class TrainSpec:
     tokens: int
     batch_size: int
     lr: float
+    beta2: float = 0.95
     seed: int = 0
     warmup_frac: float = 0.05
     min_lr_frac: float = 0.1
@@ -72,6 +77,8 @@ class TrainSpec:
         positive_int(self.tokens, "tokens")
         positive_int(self.batch_size, "batch_size")
         positive_scalar(self.lr, "lr")
+        if not 0.0 < self.beta2 < 1.0:
+            raise ValueError(f"beta2 must lie in (0, 1), e.g. 0.95 or 0.99; got {self.beta2!r}")
         if self.steps < 1:
             raise ValueError(
                 f"tokens={self.tokens} is less than one batch of {self.batch_size} x "
@@ -157,7 +164,7 @@ def train(spec: TrainSpec, train_tokens: NDArray[np.int32], val_tokens: NDArray[
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2 or n.startswith(("wte", "wpe"))]
     opt = torch.optim.AdamW(
         [{"params": decay, "weight_decay": spec.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=spec.lr, betas=(0.9, 0.95), eps=1e-8,
+        lr=spec.lr, betas=(0.9, spec.beta2), eps=1e-8,
     )
     net = model
     if world > 1:
