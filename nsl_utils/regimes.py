@@ -24,7 +24,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.linalg import eigh
 
-from ._validation import as_finite_array, as_positive_array, at_least, positive_int, positive_scalar
+from ._validation import as_finite_array, as_positive_array, positive_int, positive_scalar
+from .fit import fit_power_law
 from .manifold import interpolation_error, intrinsic_dimension, smooth_target
 
 __all__ = [
@@ -476,9 +477,4 @@ def loglog_slope(x: ArrayLike, y: ArrayLike) -> float:
     float
         The slope (negative for a decreasing power law).
     """
-    x = as_positive_array(x, "x").ravel()
-    y = as_positive_array(y, "y").ravel()
-    if x.size != y.size:
-        raise ValueError(f"x and y must have the same size; got {x.size} and {y.size}")
-    at_least(x, 2, "x")
-    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+    return fit_power_law(x, y).p
