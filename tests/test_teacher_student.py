@@ -32,3 +32,21 @@ def test_sweep_resumes_and_writes_sidecar(tmp_path):
     sidecar = json.loads(out.with_suffix(".json").read_text())
     assert sidecar["runs_this_invocation"] == 1 and "--resume" in sidecar["command"]
     assert sidecar["environment"]["torch"] == torch.__version__
+
+
+def test_resume_refuses_other_settings(tmp_path):
+    out = tmp_path / "ts.csv"
+    args = ["--out", str(out), "--dims", "2", "--sizes", "16", "--seeds", "0", "--width", "4",
+            "--iters", "5"]
+    TS.main(args)
+    with pytest.raises(ValueError, match="frequency"):
+        TS.main(args + ["--resume", "--frequency", "1.0"])
+
+
+def test_parallel_sweep_matches_serial(tmp_path):
+    grid = dict(dims=[2], sizes=[16, 24], seeds=[0, 1], resume=False, width=4, iters=5, n_test=64)
+    TS.run_sweep(tmp_path / "serial.csv", **grid)
+    TS.run_sweep(tmp_path / "parallel.csv", jobs=2, **grid)
+    assert (tmp_path / "serial.csv").read_text() == (tmp_path / "parallel.csv").read_text()
+    with pytest.raises(ValueError, match="jobs"):
+        TS.run_sweep(tmp_path / "bad.csv", jobs=0, **grid)
