@@ -23,8 +23,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
-import platform
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -37,6 +35,7 @@ from tqdm import tqdm
 
 from ._validation import positive_int
 from .manifold import smooth_target
+from .provenance import hardware, versions
 
 __all__ = ["train_student", "run_sweep", "main", "COLUMNS"]
 
@@ -119,17 +118,6 @@ def train_student(
                 n_waves=n_waves, smoothness=smoothness, train_loss=train, test_loss=test)
 
 
-def _environment() -> dict[str, str]:
-    return {
-        "python": sys.version.split()[0],
-        "numpy": np.__version__,
-        "torch": torch.__version__,
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpu_count": str(os.cpu_count()),
-    }
-
-
 def _run_one(job: tuple[int, int, int, dict]) -> dict[str, float]:
     d, D, seed, kwargs = job
     torch.set_num_threads(1)  # one process per core: threads inside a run would only contend
@@ -204,7 +192,7 @@ def run_sweep(
         "seconds_this_invocation": round(time.perf_counter() - start, 1),
         "runs_this_invocation": len(todo),
         "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "environment": _environment(),
+        "environment": {**versions("numpy", "torch"), **hardware()},
     }
     out.with_suffix(".json").write_text(json.dumps(sidecar, indent=2) + "\n")
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import platform
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -24,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from nsl_utils.lm.model import GPTConfig
+from nsl_utils.provenance import hardware, versions
 
 __all__ = ["Run", "PRESETS", "COLUMNS", "preset_runs", "parse_shard", "read_sweep", "run_sweep"]
 
@@ -166,7 +166,6 @@ def read_sweep(path: str | Path) -> pd.DataFrame:
 
 
 def _sidecar(out: Path, preset: str, shard: str | None, device: str) -> None:
-    import tokenizers
     import torch
 
     meta_path = out.with_name(out.name + ".meta.json")
@@ -176,24 +175,11 @@ def _sidecar(out: Path, preset: str, shard: str | None, device: str) -> None:
         "preset": preset,
         "shard": shard,
         "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "versions": {"python": platform.python_version(), "torch": torch.__version__,
-                     "numpy": np.__version__, "pandas": pd.__version__, "tokenizers": tokenizers.__version__},
-        "hardware": {"machine": platform.machine(), "processor": _cpu_name(), "cpu_count": os.cpu_count(),
-                     "torch_threads": torch.get_num_threads(), "device": device,
+        "versions": versions("torch", "numpy", "pandas", "tokenizers"),
+        "hardware": {**hardware(), "torch_threads": torch.get_num_threads(), "device": device,
                      "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None},
-        "platform": platform.platform(),
     })
     meta_path.write_text(json.dumps(meta, indent=2) + "\n")
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def run_sweep(preset: str, out: str | Path, *, resume: bool = False, shard: str | None = None,

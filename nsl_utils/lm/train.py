@@ -14,7 +14,6 @@ each process draws its own share of every batch, so the run sees the same number
 from __future__ import annotations
 
 import math
-import os
 from contextlib import nullcontext
 from dataclasses import dataclass
 
