@@ -25,19 +25,22 @@ import csv
 import json
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 from tqdm import tqdm
 
 from ._validation import positive_int
+from .fit import fit_power_law
 from .manifold import smooth_target
 from .provenance import hardware, versions
 
-__all__ = ["train_student", "run_sweep", "main", "COLUMNS"]
+__all__ = ["train_student", "run_sweep", "data_slopes", "main", "COLUMNS"]
 
 #: Columns of the CSV the sweep writes (losses in squared units of the teacher's output).
 COLUMNS = ["d", "D", "seed", "width", "iters", "frequency", "n_waves", "smoothness",
@@ -118,10 +121,55 @@ def train_student(
                 n_waves=n_waves, smoothness=smoothness, train_loss=train, test_loss=test)
 
 
+def data_slopes(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """Average the sweep's losses over seeds and fit ``L ∝ D^slope`` for each dimension ``d``.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        Rows of the sweep's CSV (columns ``d``, ``D``, ``train_loss``, ``test_loss``).
+
+    Returns
+    -------
+    mean : pandas.DataFrame
+        Columns ``d``, ``D``, ``train_loss``, ``test_loss``: the mean over seeds.
+    slopes : pandas.Series
+        The log-log least-squares slope of the mean test loss against ``D``, indexed by ``d``
+        (the prediction for a piecewise-linear interpolator is ``-4/d``).
+
+    Raises
+    ------
+    ValueError
+        If a column is missing, or a dimension has fewer than 3 sizes ``D`` to fit.
+    """
+    missing = {"d", "D", "train_loss", "test_loss"} - set(runs.columns)
+    if missing:
+        raise ValueError(f"runs: missing columns {sorted(missing)}; pass the sweep's CSV")
+    mean = runs.groupby(["d", "D"])[["train_loss", "test_loss"]].mean().reset_index()
+    slopes = {}
+    for d, group in mean.groupby("d"):
+        if len(group) < 3:
+            raise ValueError(f"runs: d = {d} has {len(group)} sizes D; a slope needs at least 3")
+        slopes[d] = fit_power_law(group["D"], group["test_loss"]).p
+    return mean, pd.Series(slopes, name="slope").rename_axis("d")
+
+
 def _run_one(job: tuple[int, int, int, dict]) -> dict[str, float]:
     d, D, seed, kwargs = job
     torch.set_num_threads(1)  # one process per core: threads inside a run would only contend
     return train_student(d, D, seed, **kwargs)
+
+
+def _results(todo: list[tuple[int, int, int, dict]], jobs: int) -> Iterator[dict[str, float]]:
+    if jobs > 1:
+        with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
+            yield from pool.map(_run_one, todo)
+        return
+    threads = torch.get_num_threads()  # in this process: one thread, as in a worker, then restore
+    try:
+        yield from map(_run_one, todo)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def run_sweep(
@@ -148,7 +196,8 @@ def run_sweep(
     command : str
         How the sweep was invoked, recorded in the sidecar.
     jobs : int
-        Worker processes (each single-threaded); results do not depend on it.
+        Worker processes, each single-threaded; 1 runs in this process, also single-threaded, so
+        the results do not depend on ``jobs``.
     **kwargs
         Passed to :func:`train_student`.
 
@@ -175,10 +224,9 @@ def run_sweep(
             csv.writer(fh).writerow(COLUMNS)
     todo = [(d, D, s, kwargs) for d in dims for D in sizes for s in seeds if (d, D, s) not in done]
     start = time.perf_counter()
-    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
-        for row in tqdm(pool.map(_run_one, todo), total=len(todo), desc="teacher-student runs"):
-            with open(out, "a", newline="") as fh:
-                csv.writer(fh).writerow([row[c] for c in COLUMNS])
+    for row in tqdm(_results(todo, jobs), total=len(todo), desc="teacher-student runs"):
+        with open(out, "a", newline="") as fh:
+            csv.writer(fh).writerow([row[c] for c in COLUMNS])
     with open(out) as fh:  # sorted, so that the file does not depend on jobs or on resuming
         rows = sorted(csv.DictReader(fh), key=lambda r: (int(r["d"]), int(r["D"]), int(r["seed"])))
     with open(out, "w", newline="") as fh:

@@ -50,3 +50,17 @@ def test_parallel_sweep_matches_serial(tmp_path):
     assert (tmp_path / "serial.csv").read_text() == (tmp_path / "parallel.csv").read_text()
     with pytest.raises(ValueError, match="jobs"):
         TS.run_sweep(tmp_path / "bad.csv", jobs=0, **grid)
+
+
+def test_data_slopes_recovers_a_power_law():
+    import pandas as pd
+
+    D = [128, 256, 512, 1024]
+    runs = pd.DataFrame([{"d": d, "D": n, "seed": s, "train_loss": 0.0, "test_loss": (1 + s) * n ** (-4 / d)}
+                         for d in (4, 8) for n in D for s in (0, 1)])
+    mean, slopes = TS.data_slopes(runs)
+    assert len(mean) == 8 and abs(slopes[4] + 1.0) < 1e-9 and abs(slopes[8] + 0.5) < 1e-9
+    with pytest.raises(ValueError, match="at least 3"):
+        TS.data_slopes(runs[runs.D <= 256])
+    with pytest.raises(ValueError, match="missing columns"):
+        TS.data_slopes(runs.drop(columns="test_loss"))
