@@ -121,37 +121,45 @@ def train_student(
                 n_waves=n_waves, smoothness=smoothness, train_loss=train, test_loss=test)
 
 
-def data_slopes(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+def data_slopes(runs: pd.DataFrame, ci: float = 0.95) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Average the sweep's losses over seeds and fit ``L ∝ D^slope`` for each dimension ``d``.
 
     Parameters
     ----------
     runs : pandas.DataFrame
-        Rows of the sweep's CSV (columns ``d``, ``D``, ``train_loss``, ``test_loss``).
+        Rows of the sweep's CSV (columns ``d``, ``D``, ``seed``, ``train_loss``, ``test_loss``).
+    ci : float
+        Level of the slope's confidence interval (from the log-log regression).
 
     Returns
     -------
     mean : pandas.DataFrame
         Columns ``d``, ``D``, ``train_loss``, ``test_loss``: the mean over seeds.
-    slopes : pandas.Series
-        The log-log least-squares slope of the mean test loss against ``D``, indexed by ``d``
-        (the prediction for a piecewise-linear interpolator is ``-4/d``).
+    slopes : pandas.DataFrame
+        Indexed by ``d``: ``slope``, the log-log least-squares slope of the mean test loss
+        against ``D`` (a piecewise-linear interpolator predicts ``-4/d``); ``ci_low`` and
+        ``ci_high``, its interval; ``seed_min`` and ``seed_max``, the range of the same slope
+        fitted to each seed alone.
 
     Raises
     ------
     ValueError
         If a column is missing, or a dimension has fewer than 3 sizes ``D`` to fit.
     """
-    missing = {"d", "D", "train_loss", "test_loss"} - set(runs.columns)
+    missing = {"d", "D", "seed", "train_loss", "test_loss"} - set(runs.columns)
     if missing:
         raise ValueError(f"runs: missing columns {sorted(missing)}; pass the sweep's CSV")
     mean = runs.groupby(["d", "D"])[["train_loss", "test_loss"]].mean().reset_index()
-    slopes = {}
+    rows = {}
     for d, group in mean.groupby("d"):
         if len(group) < 3:
             raise ValueError(f"runs: d = {d} has {len(group)} sizes D; a slope needs at least 3")
-        slopes[d] = fit_power_law(group["D"], group["test_loss"]).p
-    return mean, pd.Series(slopes, name="slope").rename_axis("d")
+        fit = fit_power_law(group["D"], group["test_loss"], ci=ci)
+        per_seed = [fit_power_law(g["D"], g["test_loss"]).p
+                    for _, g in runs[runs["d"] == d].groupby("seed")]
+        rows[d] = {"slope": fit.p, "ci_low": fit.p_ci[0], "ci_high": fit.p_ci[1],
+                   "seed_min": min(per_seed), "seed_max": max(per_seed)}
+    return mean, pd.DataFrame.from_dict(rows, orient="index").rename_axis("d")
 
 
 def _run_one(job: tuple[int, int, int, dict]) -> dict[str, float]:

@@ -59,7 +59,9 @@ def test_data_slopes_recovers_a_power_law():
     runs = pd.DataFrame([{"d": d, "D": n, "seed": s, "train_loss": 0.0, "test_loss": (1 + s) * n ** (-4 / d)}
                          for d in (4, 8) for n in D for s in (0, 1)])
     mean, slopes = TS.data_slopes(runs)
-    assert len(mean) == 8 and abs(slopes[4] + 1.0) < 1e-9 and abs(slopes[8] + 0.5) < 1e-9
+    assert len(mean) == 8 and abs(slopes.loc[4, "slope"] + 1.0) < 1e-9
+    assert abs(slopes.loc[8, "seed_min"] + 0.5) < 1e-9 and abs(slopes.loc[8, "seed_max"] + 0.5) < 1e-9
+    assert slopes.loc[8, "ci_low"] <= slopes.loc[8, "slope"] <= slopes.loc[8, "ci_high"]
     with pytest.raises(ValueError, match="at least 3"):
         TS.data_slopes(runs[runs.D <= 256])
     with pytest.raises(ValueError, match="missing columns"):
