@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import inspect
 import json
 import sys
 import time
@@ -45,6 +46,7 @@ __all__ = ["train_student", "run_sweep", "data_slopes", "main", "COLUMNS"]
 #: Columns of the CSV the sweep writes (losses in squared units of the teacher's output).
 COLUMNS = ["d", "D", "seed", "width", "iters", "frequency", "n_waves", "smoothness",
            "train_loss", "test_loss"]
+_SETTINGS = ("width", "iters", "frequency", "n_waves", "smoothness")  # must agree within one CSV
 
 
 def train_student(
@@ -215,7 +217,10 @@ def run_sweep(
         If ``jobs`` is not a positive integer, or ``resume`` would mix settings in one file.
     """
     jobs = positive_int(jobs, "jobs")
-    settings = {k: (None if v is None else str(v)) for k, v in kwargs.items() if k in COLUMNS}
+    defaults = {k: v.default for k, v in inspect.signature(train_student).parameters.items()
+                if v.default is not inspect.Parameter.empty}
+    settings = {k: (None if v is None else str(v))
+                for k, v in {**defaults, **kwargs}.items() if k in _SETTINGS}
     done: set[tuple[int, int, int]] = set()
     if resume and out.exists():
         with open(out) as fh:

@@ -36,11 +36,14 @@ def test_sweep_resumes_and_writes_sidecar(tmp_path):
 
 def test_resume_refuses_other_settings(tmp_path):
     out = tmp_path / "ts.csv"
-    args = ["--out", str(out), "--dims", "2", "--sizes", "16", "--seeds", "0", "--width", "4",
+    args = ["--out", str(out), "--dims", "2", "--sizes", "16", "--seeds", "0", "1", "--width", "4",
             "--iters", "5"]
     TS.main(args)
+    TS.main(args + ["--resume"])  # same settings, several seeds: accepted
     with pytest.raises(ValueError, match="frequency"):
         TS.main(args + ["--resume", "--frequency", "1.0"])
+    with pytest.raises(ValueError, match="width"):  # defaults count as settings too
+        TS.run_sweep(out, [2], [16], [0], resume=True, iters=5)
 
 
 def test_parallel_sweep_matches_serial(tmp_path):
