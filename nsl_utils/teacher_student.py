@@ -192,7 +192,10 @@ def run_sweep(
     jobs: int = 1,
     **kwargs,
 ) -> None:
-    """Run every (d, D, seed) not yet in ``out`` and append its row; write ``out``'s sidecar.
+    """Run every (d, D, seed) not yet in ``out`` and append its row; record the invocation.
+
+    The sidecar ``out`` with suffix ``.json`` holds ``{"sessions": [...]}``, one entry per
+    invocation (command, grid, timing, versions, hardware); resuming appends to it.
 
     Parameters
     ----------
@@ -246,7 +249,7 @@ def run_sweep(
         writer = csv.DictWriter(fh, COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
-    sidecar = {
+    session = {
         "command": command,
         "grid": {"dims": dims, "sizes": sizes, "seeds": seeds, **kwargs},
         "jobs": jobs,
@@ -255,7 +258,13 @@ def run_sweep(
         "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "environment": {**versions("numpy", "torch"), **hardware()},
     }
-    out.with_suffix(".json").write_text(json.dumps(sidecar, indent=2) + "\n")
+    sidecar_path = out.with_suffix(".json")
+    sessions = []
+    if resume and sidecar_path.exists():  # keep the record of the invocations that made the rows
+        earlier = json.loads(sidecar_path.read_text())
+        sessions = earlier.get("sessions", [earlier])  # a one-session file predates the list
+    sidecar = {"sessions": [*sessions, session]}
+    sidecar_path.write_text(json.dumps(sidecar, indent=2) + "\n")
 
 
 def _same_number(a: str | None, b: str | None) -> bool:

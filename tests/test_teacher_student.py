@@ -29,9 +29,10 @@ def test_sweep_resumes_and_writes_sidecar(tmp_path):
     with open(out) as fh:
         rows = list(csv.DictReader(fh))
     assert [int(r["D"]) for r in rows] == [16, 32]  # the first row was kept, not rerun
-    sidecar = json.loads(out.with_suffix(".json").read_text())
-    assert sidecar["runs_this_invocation"] == 1 and "--resume" in sidecar["command"]
-    assert sidecar["environment"]["torch"] == torch.__version__
+    first, second = json.loads(out.with_suffix(".json").read_text())["sessions"]
+    assert first["runs_this_invocation"] == 1 and "--resume" not in first["command"]
+    assert second["runs_this_invocation"] == 1 and "--resume" in second["command"]
+    assert second["environment"]["torch"] == torch.__version__
 
 
 def test_resume_refuses_other_settings(tmp_path):
