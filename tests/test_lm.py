@@ -281,3 +281,11 @@ def test_loss_curves_long_form():
     curves = analysis.loss_curves(df)
     assert set(curves["run_id"]) == set(df["run_id"])
     assert (curves.groupby("run_id")["tokens"].max().loc[df["run_id"]].to_numpy() == df["tokens"].to_numpy()).all()
+
+
+def test_load_sweep_variants():
+    from nsl_utils.lm import analysis
+
+    assert set(analysis.load_sweep(variant="beta2-0.95")["beta2"]) == {0.95}
+    with pytest.raises(ValueError, match="variant must be one of"):
+        analysis.load_sweep(variant="tuned")

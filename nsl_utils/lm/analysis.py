@@ -23,32 +23,43 @@ from nsl_utils.datasets import checked_path
 from nsl_utils.fit import Envelope, IsoFlopFit, envelope, fit_isoflop, fit_power_law
 from nsl_utils.lm.sweep import read_sweep
 
-__all__ = ["SWEEP_FILE", "SWEEP_SHA256", "UNTUNED_SWEEP_FILE", "UNTUNED_SWEEP_SHA256",
-           "load_sweep", "loss_curves", "isoflop_points",
+__all__ = ["SWEEPS", "load_sweep", "loss_curves", "isoflop_points",
            "fit_counting", "frontier", "nonembedding_optima", "exponents", "bootstrap_exponents"]
 
-SWEEP_FILE = "lm_sweep.csv"
-SWEEP_SHA256 = "b8d1e30f87be4b1a4eb0a92dd15b80cb7afbdd2688af81d4f104818db6f1a102"
-
-# The same preset trained with AdamW's default-style beta2 = 0.95, kept to show what tuning beta2
-# to the small batches changed (the chapter's "untuned" comparison).
-UNTUNED_SWEEP_FILE = "lm_sweep_beta2_095.csv"
-UNTUNED_SWEEP_SHA256 = "8d13305773ef9d9f493823d8de1dcf0a30fd7e4138dc9525049294ff553b5b4d"
+#: The committed sweeps, as ``(file in data/, sha256)``: the ``book`` preset as the chapter uses
+#: it; the same runs with AdamW's beta2 = 0.95 (what tuning beta2 to the small batches changed);
+#: and the ``book-lr`` preset, whose peak learning rate depends on the width.
+SWEEPS: dict[str, tuple[str, str]] = {
+    "book": ("lm_sweep.csv", "b8d1e30f87be4b1a4eb0a92dd15b80cb7afbdd2688af81d4f104818db6f1a102"),
+    "beta2-0.95": ("lm_sweep_beta2_095.csv",
+                   "8d13305773ef9d9f493823d8de1dcf0a30fd7e4138dc9525049294ff553b5b4d"),
+    "lr-by-width": ("lm_sweep_lr_by_width.csv", "81439bfcdaba09100279332629bb13056c23524a3b4059a5facc51ba2b0ba87c"),
+}
 
 Counting = Literal["total", "nonembedding"]
 _COUNT = {"total": "n_params_total", "nonembedding": "n_params_nonembedding"}
 
 
-def load_sweep(path: str | Path | None = None, *, untuned: bool = False) -> pd.DataFrame:
-    """The committed ``data/lm_sweep.csv`` (sha256-checked), or any sweep CSV at ``path``.
+def load_sweep(path: str | Path | None = None, *, variant: str = "book") -> pd.DataFrame:
+    """A committed sweep from ``data/`` (sha256-checked), or any sweep CSV at ``path``.
 
-    With ``untuned=True`` (and no ``path``): ``data/lm_sweep_beta2_095.csv``, the same runs
-    trained with AdamW's beta2 = 0.95 instead of the book preset's tuned value.
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        A sweep CSV written by ``python -m nsl_utils.lm sweep``; overrides ``variant``.
+    variant : str
+        One of :data:`SWEEPS`: ``"book"``, ``"beta2-0.95"`` or ``"lr-by-width"``.
+
+    Raises
+    ------
+    ValueError
+        If ``variant`` is not one of :data:`SWEEPS`.
     """
     if path is not None:
         return read_sweep(path)
-    name, sha = (UNTUNED_SWEEP_FILE, UNTUNED_SWEEP_SHA256) if untuned else (SWEEP_FILE, SWEEP_SHA256)
-    return read_sweep(checked_path(name, sha))
+    if variant not in SWEEPS:
+        raise ValueError(f"variant must be one of {sorted(SWEEPS)}; got {variant!r}")
+    return read_sweep(checked_path(*SWEEPS[variant]))
 
 
 def loss_curves(df: pd.DataFrame) -> pd.DataFrame:
