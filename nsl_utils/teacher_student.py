@@ -222,15 +222,14 @@ def run_sweep(
     jobs = positive_int(jobs, "jobs")
     defaults = {k: v.default for k, v in inspect.signature(train_student).parameters.items()
                 if v.default is not inspect.Parameter.empty}
-    settings = {k: (None if v is None else str(v))
-                for k, v in {**defaults, **kwargs}.items() if k in _SETTINGS}
+    settings = {k: _setting(v) for k, v in {**defaults, **kwargs}.items() if k in _SETTINGS}
     done: set[tuple[int, int, int]] = set()
     if resume and out.exists():
         with open(out) as fh:
             rows = list(csv.DictReader(fh))
         for r in rows:
-            stored = {k: (r[k] or None) for k in settings}
-            if any(stored[k] != v and not _same_number(stored[k], v) for k, v in settings.items()):
+            stored = {k: _setting(r[k]) for k in settings}
+            if stored != settings:
                 raise ValueError(f"resume: {out} holds runs made with {stored}, not {settings}; "
                                  "use another --out or drop --resume")
         done = {(int(r["d"]), int(r["D"]), int(r["seed"])) for r in rows}
@@ -267,11 +266,9 @@ def run_sweep(
     sidecar_path.write_text(json.dumps(sidecar, indent=2) + "\n")
 
 
-def _same_number(a: str | None, b: str | None) -> bool:
-    try:
-        return a is not None and b is not None and float(a) == float(b)
-    except ValueError:
-        return False
+def _setting(value: float | str | None) -> float | None:
+    # one form for a setting given in Python (2.5, None) and read back from the CSV ("2.5", "")
+    return None if value is None or value == "" else float(value)
 
 
 def main(argv: list[str] | None = None) -> None:
