@@ -26,21 +26,25 @@ from nsl_utils.lm.sweep import read_sweep
 __all__ = ["SWEEPS", "load_sweep", "loss_curves", "isoflop_points",
            "fit_counting", "frontier", "nonembedding_optima", "exponents", "bootstrap_exponents"]
 
-#: The committed sweeps, as ``(file in data/, sha256)``: the ``book`` preset as the chapter uses
-#: it; the same runs with AdamW's beta2 = 0.95 (what tuning beta2 to the small batches changed);
-#: and the ``book-lr`` preset, whose peak learning rate depends on the width.
+#: The committed, finished sweeps, as ``(file in data/, sha256)``: the ``pilot`` preset (vocabulary
+#: 4,096, Shakespeare and Milton); the same runs with AdamW's beta2 = 0.95 (what tuning beta2 to
+#: the small batches changed); the ``pilot-lr`` preset, whose peak learning rate depends on the
+#: width; and ``lr-bracket``, the book sweep's learning-rate pilot. The book sweep itself,
+#: ``data/lm_sweep.csv``, grows while it runs: read it with ``load_sweep("data/lm_sweep.csv")``.
 SWEEPS: dict[str, tuple[str, str]] = {
-    "book": ("lm_sweep.csv", "b8d1e30f87be4b1a4eb0a92dd15b80cb7afbdd2688af81d4f104818db6f1a102"),
-    "beta2-0.95": ("lm_sweep_beta2_095.csv",
-                   "8d13305773ef9d9f493823d8de1dcf0a30fd7e4138dc9525049294ff553b5b4d"),
-    "lr-by-width": ("lm_sweep_lr_by_width.csv", "81439bfcdaba09100279332629bb13056c23524a3b4059a5facc51ba2b0ba87c"),
+    "pilot": ("lm_sweep_pilot.csv", "b8d1e30f87be4b1a4eb0a92dd15b80cb7afbdd2688af81d4f104818db6f1a102"),
+    "pilot-beta2-0.95": ("lm_sweep_pilot_beta2_095.csv",
+                         "8d13305773ef9d9f493823d8de1dcf0a30fd7e4138dc9525049294ff553b5b4d"),
+    "pilot-lr-by-width": ("lm_sweep_pilot_lr_by_width.csv",
+                          "81439bfcdaba09100279332629bb13056c23524a3b4059a5facc51ba2b0ba87c"),
+    "lr-bracket": ("lm_lr_bracket.csv", "d70445412999b3cc7c0023dbd1d44e2827627f8cc3e8f7eb877a2630d60b8137"),
 }
 
 Counting = Literal["total", "nonembedding"]
 _COUNT = {"total": "n_params_total", "nonembedding": "n_params_nonembedding"}
 
 
-def load_sweep(path: str | Path | None = None, *, variant: str = "book") -> pd.DataFrame:
+def load_sweep(path: str | Path | None = None, *, variant: str = "pilot") -> pd.DataFrame:
     """A committed sweep from ``data/`` (sha256-checked), or any sweep CSV at ``path``.
 
     Parameters
@@ -48,7 +52,8 @@ def load_sweep(path: str | Path | None = None, *, variant: str = "book") -> pd.D
     path : str or pathlib.Path, optional
         A sweep CSV written by ``python -m nsl_utils.lm sweep``; overrides ``variant``.
     variant : str
-        One of :data:`SWEEPS`: ``"book"``, ``"beta2-0.95"`` or ``"lr-by-width"``.
+        One of :data:`SWEEPS`: ``"pilot"``, ``"pilot-beta2-0.95"``, ``"pilot-lr-by-width"`` or
+        ``"lr-bracket"``.
 
     Raises
     ------
@@ -259,3 +264,46 @@ def bootstrap_exponents(df: pd.DataFrame, n_boot: int = 200, *, seed: int = 0) -
                                       "nonembedding_frontier"])
     out.attrs["n_failed"] = failed
     return out
+
+
+def best_learning_rates(df: pd.DataFrame) -> pd.DataFrame:
+    """The peak learning rate that minimises the final loss, for each shape and budget of a rate pilot.
+
+    For each shape and budget the runs' losses (averaged over seeds at each rate) are ranked; the
+    lowest must have a tried rate on each side of it, and a parabola in ln(lr) through it and its
+    two neighbours gives the continuous minimiser.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A sweep whose runs differ in ``lr`` at fixed shape and budget (e.g. the ``lr-bracket``
+        preset).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``d_model``, ``n_layer``, ``budget``, ``lr_best`` (the best rate tried), ``lr_opt`` (the
+        parabola's minimiser) and ``loss_best``, one row per shape and budget.
+
+    Raises
+    ------
+    ValueError
+        If a shape's lowest loss is at the smallest or largest rate tried (the optimum is not
+        bracketed: extend the grid in that direction), or a width has fewer than three rates.
+    """
+    rows = []
+    for (n_layer, d_model, budget), group in df.groupby(["n_layer", "d_model", "budget"]):
+        by_lr = group.groupby("lr")["loss"].mean().sort_index()
+        if len(by_lr) < 3:
+            raise ValueError(f"L{n_layer} d_model {d_model} at C_T {budget:.3g} has {len(by_lr)} learning "
+                             "rate(s); a bracket needs at least 3")
+        i = int(np.argmin(by_lr.to_numpy()))
+        if i in (0, len(by_lr) - 1):
+            edge = "smallest" if i == 0 else "largest"
+            raise ValueError(f"L{n_layer} d_model {d_model} at C_T {budget:.3g}: the lowest loss is at the {edge} rate tried "
+                             f"({by_lr.index[i]:g}); extend the grid beyond it")
+        x = np.log(by_lr.index.to_numpy(float)[i - 1:i + 2])
+        a, b, _ = np.polyfit(x, by_lr.to_numpy()[i - 1:i + 2], 2)
+        rows.append({"d_model": int(d_model), "n_layer": int(n_layer), "budget": float(budget), "lr_best": float(by_lr.index[i]),
+                     "lr_opt": float(np.exp(-b / (2 * a))), "loss_best": float(by_lr.iloc[i])})
+    return pd.DataFrame(rows)

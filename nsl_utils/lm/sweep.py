@@ -12,10 +12,12 @@ their CSVs be concatenated.
 from __future__ import annotations
 
 import csv
+import fcntl
 import json
 import os
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -25,15 +27,34 @@ import pandas as pd
 from nsl_utils.lm.model import GPTConfig
 from nsl_utils.provenance import hardware, versions
 
-__all__ = ["Run", "PRESETS", "COLUMNS", "preset_runs", "parse_shard", "read_sweep", "run_sweep"]
+__all__ = ["Run", "PRESETS", "COLUMNS", "budget_batch", "preset_runs", "parse_shard", "read_sweep", "run_sweep"]
 
-VOCAB_SIZE = 4096  # the committed tokenizer's vocabulary
 N_CTX = 16  # Pearce & Song (2024, Sec. 5) train with a 16-token context
+
+
+def budget_batch(budget: float) -> int:
+    """Sequences per optimizer step of the ``book`` sweep at an IsoFLOP budget C_T (FLOP).
+
+    16 sequences (256 tokens) at C_T = 1e11, growing as C_T^(1/2): the compute-optimal horizon
+    D* grows about as C^(1/2) (Hoffmann et al. 2022), so the optimum of every budget takes a
+    similar number of steps (about 1,000-1,500), while the critical batch grows as the loss falls
+    (Kaplan et al. 2020, Sec. 5; McCandlish et al. 2018). One batch for all sizes of a budget keeps
+    the batch from varying with the model inside an IsoFLOP profile.
+    """
+    positive = float(budget)
+    if not positive > 0:
+        raise ValueError(f"budget must be a positive FLOP count, e.g. 1e12; got {budget!r}")
+    return max(8, int(round(16 * (positive / 1e11) ** 0.5)))
 
 
 @dataclass(frozen=True)
 class Run:
-    """One run of a sweep: a shape, an IsoFLOP budget (C_T, FLOP), a seed and AdamW's ``beta2``."""
+    """One run of a sweep: a shape, an IsoFLOP budget (C_T, FLOP), a seed and its optimizer settings.
+
+    ``corpus`` names the data (:data:`nsl_utils.lm.data.CORPORA`), which also fixes the
+    vocabulary. ``batch`` fixes the sequences per step; when ``None`` (the pilot sweeps) each run
+    sizes its own batch to take about ``target_steps`` steps.
+    """
 
     n_layer: int
     d_model: int
@@ -44,14 +65,26 @@ class Run:
     min_batch: int = 4
     lr: float = 3e-3
     beta2: float = 0.95
+    corpus: str = "pilot"
+    batch: int | None = None
+    grad_clip: float | None = None
+
+    @property
+    def vocab_size(self) -> int:
+        from nsl_utils.lm.data import CORPORA
+
+        return CORPORA[self.corpus].vocab_size
 
     @property
     def config(self) -> GPTConfig:
-        return GPTConfig(self.n_layer, self.d_model, self.n_head, VOCAB_SIZE, N_CTX)
+        return GPTConfig(self.n_layer, self.d_model, self.n_head, self.vocab_size, N_CTX)
 
     @property
     def run_id(self) -> str:
-        return f"L{self.n_layer}-d{self.d_model}-h{self.n_head}-C{self.budget:.3e}-s{self.seed}"
+        base = f"L{self.n_layer}-d{self.d_model}-h{self.n_head}-C{self.budget:.3e}-s{self.seed}"
+        # The pilot sweeps' ids predate the book corpus and do not name the rate; the book
+        # corpus's presets try several rates per shape, so their ids must.
+        return base if self.corpus == "pilot" else f"{base}-lr{self.lr:.3g}"
 
     @property
     def tokens(self) -> int:
@@ -61,6 +94,8 @@ class Run:
 
     @property
     def batch_size(self) -> int:
+        if self.batch is not None:
+            return self.batch
         ideal = self.budget / (6 * self.config.params().total) / (N_CTX * self.target_steps)
         return max(self.min_batch, int(round(ideal)))
 
@@ -69,9 +104,13 @@ def _grid(sizes, budgets, **kw) -> list[Run]:
     return [Run(L, d, h, c, **kw) for c in budgets for (L, d, h) in sizes]
 
 
+# ---------------------------------------------------------------------------------------------
+# The pilot sweeps (Shakespeare + Milton, vocabulary 4,096): the chapter's small-scale pilot.
+# ---------------------------------------------------------------------------------------------
+
 # Shapes from embedding-dominated (1 layer, d_model 8: 97% of N_T in embeddings) to
 # mostly non-embedding (6 layers, d_model 96: 37%). Head dimension 8–16.
-BOOK_SIZES = [(1, 8, 1), (1, 16, 2), (2, 24, 3), (2, 32, 4), (3, 48, 4), (4, 64, 4), (5, 80, 5), (6, 96, 6)]
+PILOT_SIZES = [(1, 8, 1), (1, 16, 2), (2, 24, 3), (2, 32, 4), (3, 48, 4), (4, 64, 4), (5, 80, 5), (6, 96, 6)]
 
 # Five IsoFLOP budgets, 30x apart end to end; each budget gets the sizes around its optimum
 # (piloted), and no run goes past 4 epochs of the training split. Runs appended after the first
@@ -84,22 +123,22 @@ BOOK_SIZES = [(1, 8, 1), (1, 16, 2), (2, 24, 3), (2, 32, 4), (3, 48, 4), (4, 64,
 # al. (2024) found tuning beta2 essential at small batch sizes. A pilot on budgets 1e11 and 1e12
 # (seed 0) gave each budget's lowest loss with 0.999 (of 0.95, 0.99, 0.999). Run ids do not name
 # beta2, so the runs keep their ids; the CSV's beta2 column tells the sweeps apart.
-BOOK_BETA2 = 0.999
-BOOK_SEED0 = (
-    _grid(BOOK_SIZES[0:4], [1e11], beta2=BOOK_BETA2)
-    + _grid(BOOK_SIZES[0:6], [3e11], beta2=BOOK_BETA2)
-    + _grid(BOOK_SIZES[1:7], [1e12], beta2=BOOK_BETA2)
-    + _grid(BOOK_SIZES[1:8], [3e12], beta2=BOOK_BETA2)
-    + _grid([(1, 4, 1)], [1e11], beta2=BOOK_BETA2)
-    + _grid(BOOK_SIZES[1:6], [6e11], beta2=BOOK_BETA2)
-    + _grid(BOOK_SIZES[0:1], [6e11], beta2=BOOK_BETA2)
+PILOT_BETA2 = 0.999
+PILOT_SEED0 = (
+    _grid(PILOT_SIZES[0:4], [1e11], beta2=PILOT_BETA2)
+    + _grid(PILOT_SIZES[0:6], [3e11], beta2=PILOT_BETA2)
+    + _grid(PILOT_SIZES[1:7], [1e12], beta2=PILOT_BETA2)
+    + _grid(PILOT_SIZES[1:8], [3e12], beta2=PILOT_BETA2)
+    + _grid([(1, 4, 1)], [1e11], beta2=PILOT_BETA2)
+    + _grid(PILOT_SIZES[1:6], [6e11], beta2=PILOT_BETA2)
+    + _grid(PILOT_SIZES[0:1], [6e11], beta2=PILOT_BETA2)
 )
 
-BOOK = BOOK_SEED0 + [replace(run, seed=1) for run in BOOK_SEED0]
+PILOT = PILOT_SEED0 + [replace(run, seed=1) for run in PILOT_SEED0]
 
 
-def book_lr(d_model: int) -> float:
-    """Peak learning rate by width for the ``book-lr`` preset (the ``book`` preset uses 3e-3 for all).
+def pilot_lr(d_model: int) -> float:
+    """Peak learning rate by width for the ``pilot-lr`` preset (the ``pilot`` preset uses 3e-3).
 
     A pilot at C_T = 1e12 (seed 0, beta2 0.999; peak rates 1e-3, 3e-3, 1e-2) found the lowest loss
     at 1e-2 for widths 16-32 and at 3e-3 for widths 48-80: narrow models want larger steps, as
@@ -108,15 +147,93 @@ def book_lr(d_model: int) -> float:
     return 1e-2 if d_model <= 32 else 3e-3
 
 
+# ---------------------------------------------------------------------------------------------
+# The book sweep (Shakespeare + Milton + King James Bible + Python documentation, vocabulary
+# 2,048): a frontier that crosses from embedding-dominated to non-embedding-dominated models.
+# ---------------------------------------------------------------------------------------------
+
+# A ladder of shapes about 1.15-1.5x apart in N_T (finer where the top budgets' optima sit), from
+# 95% of N_T in the embedding (1 layer, d_model 8) to 23% (6 layers, d_model 96); head dimension
+# 8-16. At vocabulary 2,048 the embedding share crosses 80% near N_T = 50K and 55% near 180K.
+BOOK_SIZES = [(1, 8, 1), (1, 12, 1), (1, 16, 2), (2, 20, 2), (2, 24, 3), (2, 28, 2), (2, 32, 4), (3, 36, 3),
+              (3, 40, 5), (4, 40, 5), (3, 48, 4), (4, 48, 4), (4, 52, 4), (4, 56, 4), (4, 64, 4), (5, 64, 4),
+              (5, 72, 6), (5, 80, 5), (6, 88, 8), (6, 96, 6)]
+# Six IsoFLOP budgets, 10^0.4 = 2.5x apart: two decades of C_T, 1e11 to 1e13.
+BOOK_BUDGETS = [float(f"{10 ** (11 + 0.4 * k):.4g}") for k in range(6)]
+BOOK_TRAIN_TOKENS = 5_221_469  # training split of the book corpus (tests check it)
+BOOK_MAX_EPOCHS = 2.0
+BOOK_SEEDS = (0, 1, 2)
+BOOK_BETA2 = 0.999  # the pilot's choice (above); the batches here are as small as 16 sequences
+BOOK_CLIP = 1.0
+BOOK_CORPUS = {"corpus": "book", "beta2": BOOK_BETA2, "grad_clip": BOOK_CLIP}
+LR_RULE = (0.0631, 0.625)  # (c, p) of lr = c d_model^-p, fitted to the rate pilot: see book_lr
+
+# The learning-rate pilot: each width piloted at a budget near its own compute-optimal horizon
+# (about 10-25 tokens per parameter), at five peak rates a factor 2 apart, seed 0.
+LR_GRID = [2.5e-3, 5e-3, 1e-2, 2e-2, 4e-2]
+LR_PILOT_SHAPES = [((1, 12, 1), BOOK_BUDGETS[0]), ((2, 20, 2), BOOK_BUDGETS[1]), ((2, 32, 4), BOOK_BUDGETS[2]),
+                   ((3, 48, 4), BOOK_BUDGETS[3]), ((4, 64, 4), BOOK_BUDGETS[3])]
+# Appended after the first 25 had run (earlier runs keep their place, and so their shards): width
+# 64's lowest loss at 1.6e12 was at the grid's smallest rate, and at 1.6e12 it is far past that
+# budget's optimum (776 steps), so it is bracketed again one rate lower, and at 4e12, near its own
+# optimal horizon, at three rates; there its lowest loss was at the top one, 5e-3, so 1e-2 last.
+LR_PILOT_EXTRA = [((4, 64, 4), BOOK_BUDGETS[3], [1.25e-3]), ((4, 64, 4), BOOK_BUDGETS[4], [1.25e-3, 2.5e-3, 5e-3]),
+                  ((4, 64, 4), BOOK_BUDGETS[4], [1e-2])]
+LR_PILOT = [Run(L, d, h, c, lr=lr, batch=budget_batch(c), **BOOK_CORPUS)
+            for (L, d, h), c in LR_PILOT_SHAPES for lr in LR_GRID] + [
+    Run(L, d, h, c, lr=lr, batch=budget_batch(c), **BOOK_CORPUS) for (L, d, h), c, rates in LR_PILOT_EXTRA
+    for lr in rates]
+
+
+def book_lr(d_model: int) -> float:
+    """Peak learning rate of the ``book`` sweep by width: the power law fitted to the rate pilot.
+
+    :func:`nsl_utils.lm.analysis.best_learning_rates` on ``data/lm_lr_bracket.csv`` gives each
+    piloted width's best rate (a parabola in ln lr through the best of a bracketing grid);
+    ``lr = LR_RULE[0] * d_model ** -LR_RULE[1]`` is the least-squares power law through them
+    (the tests refit it from the committed pilot). Widths outside the piloted 12-64 use the law
+    extrapolated.
+    """
+    positive = int(d_model)
+    if positive < 1:
+        raise ValueError(f"d_model must be a positive width, e.g. 64; got {d_model!r}")
+    return float(f"{LR_RULE[0] * positive ** -LR_RULE[1]:.3g}")
+
+
+def book_window(budget: float, n_sizes: int = 8) -> list[tuple[int, int, int]]:
+    """The shapes of :data:`BOOK_SIZES` trained at one budget of the ``book`` sweep.
+
+    The window is centred on a predicted optimum, N*_T = 36K (C_T / 1e11)^0.45 (the pilot
+    sweep's optimum at 1e11 moved to this vocabulary, and an exponent between the pilot's 0.35
+    and Pearce & Song's 0.49), from three sizes below it to four above; sizes that would read more
+    than ``BOOK_MAX_EPOCHS`` of the training split are replaced by larger ones.
+    """
+    totals = np.array([GPTConfig(L, d, h, 2048, N_CTX).params().total for L, d, h in BOOK_SIZES], float)
+    centre = int(np.argmin(np.abs(np.log(totals / (36e3 * (budget / 1e11) ** 0.45)))))
+    fits = budget / (6 * totals) <= BOOK_MAX_EPOCHS * BOOK_TRAIN_TOKENS
+    first = max(centre - 3, int(np.argmax(fits)), 0)
+    first = min(first, len(BOOK_SIZES) - n_sizes)
+    return BOOK_SIZES[first:first + n_sizes]
+
+
+# Seed-major order: all of seed 0 (every budget, smallest first) before seed 1, so a sweep cut
+# short still holds whole IsoFLOP profiles across the full compute range.
+BOOK = [Run(L, d, h, c, seed=seed, lr=book_lr(d), batch=budget_batch(c), **BOOK_CORPUS)
+        for seed in BOOK_SEEDS for c in BOOK_BUDGETS for (L, d, h) in book_window(c)]
+
+
 PRESETS: dict[str, list[Run]] = {
     # Three tiny runs of one small budget: checks the whole pipeline in well under a minute.
     "smoke": _grid([(1, 8, 1), (1, 16, 2), (2, 24, 3)], [1e10], target_steps=300, min_batch=4),
     # Every run twice, seeds 0 and 1 (initialisation and batch order): the minimum of an IsoFLOP
     # profile is flat, and a second seed halves the noise on where it sits.
-    "book": BOOK,
+    "pilot": PILOT,
     # The same runs with the peak learning rate chosen by width (run ids do not name the rate;
     # the CSV's lr column tells the sweeps apart).
-    "book-lr": [replace(run, lr=book_lr(run.d_model)) for run in BOOK],
+    "pilot-lr": [replace(run, lr=pilot_lr(run.d_model)) for run in PILOT],
+    # The book sweep's learning-rate pilot, and the book sweep.
+    "lr-bracket": LR_PILOT,
+    "book": BOOK,
 }
 
 COLUMNS = [
@@ -181,6 +298,23 @@ def read_sweep(path: str | Path) -> pd.DataFrame:
     return df
 
 
+@contextmanager
+def _locked(out: Path):
+    """``out`` opened for appending under an exclusive lock, flushed to disk on exit.
+
+    The shards of a sweep run as separate processes and may share one CSV (and its sidecar);
+    the lock keeps their rows and sidecar updates whole.
+    """
+    with open(out, "a", newline="") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def _sidecar(out: Path, preset: str, shard: str | None, device: str) -> None:
     import torch
 
@@ -205,7 +339,7 @@ def run_sweep(preset: str, out: str | Path, *, resume: bool = False, shard: str 
     Parameters
     ----------
     preset : str
-        A key of :data:`PRESETS` (``"smoke"``, ``"book"``).
+        A key of :data:`PRESETS` (``"smoke"``, ``"lr-bracket"``, ``"book"``, ...).
     out : str or Path
         The CSV. Must not exist unless ``resume``.
     resume : bool
@@ -260,16 +394,17 @@ def run_sweep(preset: str, out: str | Path, *, resume: bool = False, shard: str 
     rank = dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
     if rank == 0:
         out.parent.mkdir(parents=True, exist_ok=True)
-        if not out.exists():
-            with open(out, "w", newline="") as fh:
+        with _locked(out) as fh:
+            if fh.tell() == 0:
                 csv.writer(fh).writerow(COLUMNS)
-        _sidecar(out, preset, shard, dev)
-    train_tokens, val_tokens = load_tokens("train"), load_tokens("validation")
+            _sidecar(out, preset, shard, dev)
     bar = tqdm(total=sum(r.tokens // (r.batch_size * N_CTX) for r in runs), unit="step",
                disable=not progress or rank != 0)
     for run in runs:
         bar.set_description(run.run_id)
-        spec = TrainSpec(run.config, run.tokens, run.batch_size, run.lr, beta2=run.beta2, seed=run.seed)
+        train_tokens, val_tokens = load_tokens("train", run.corpus), load_tokens("validation", run.corpus)
+        spec = TrainSpec(run.config, run.tokens, run.batch_size, run.lr, beta2=run.beta2, seed=run.seed,
+                         grad_clip=run.grad_clip)
         start = time.perf_counter()
         res = train(spec, train_tokens, val_tokens, device=dev, progress=bar.update)
         seconds = time.perf_counter() - start
@@ -278,7 +413,7 @@ def run_sweep(preset: str, out: str | Path, *, resume: bool = False, shard: str 
         counts = run.config.params()
         row = {
             "run_id": run.run_id, "preset": preset, "n_layer": run.n_layer, "d_model": run.d_model,
-            "n_head": run.n_head, "vocab_size": VOCAB_SIZE, "n_ctx": N_CTX, "tied": True, "bias": True,
+            "n_head": run.n_head, "vocab_size": run.vocab_size, "n_ctx": N_CTX, "tied": True, "bias": True,
             "n_params_total": counts.total, "n_params_nonembedding": counts.non_embedding,
             "n_params_embedding": counts.embedding + counts.head, "budget": run.budget,
             "tokens": res["tokens"], "flops": 6.0 * counts.total * res["tokens"],
@@ -289,9 +424,7 @@ def run_sweep(preset: str, out: str | Path, *, resume: bool = False, shard: str 
             "curve_tokens": " ".join(str(t) for t in res["curve_tokens"]),
             "curve_loss": " ".join(f"{v:.4f}" for v in res["curve_loss"]),
         }
-        with open(out, "a", newline="") as fh:
+        with _locked(out) as fh:
             csv.writer(fh).writerow([row[c] for c in COLUMNS])
-            fh.flush()
-            os.fsync(fh.fileno())
     bar.close()
     return read_sweep(out) if out.exists() else pd.DataFrame(columns=COLUMNS)

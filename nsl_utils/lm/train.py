@@ -58,6 +58,8 @@ class TrainSpec:
         Validation windows scored at the end (spread evenly over the validation split).
     curve_points : int
         How many points of the training-loss curve to record (log-spaced in steps).
+    grad_clip : float, optional
+        Clip the global gradient norm to this value before each step (``None``: no clipping).
     """
 
     config: GPTConfig
@@ -71,9 +73,12 @@ class TrainSpec:
     weight_decay: float = 0.1
     eval_sequences: int = 1024
     curve_points: int = 24
+    grad_clip: float | None = None
 
     def __post_init__(self) -> None:
         positive_int(self.tokens, "tokens")
+        if self.grad_clip is not None:
+            positive_scalar(self.grad_clip, "grad_clip")
         positive_int(self.batch_size, "batch_size")
         positive_scalar(self.lr, "lr")
         if not 0.0 < self.beta2 < 1.0:
@@ -184,6 +189,8 @@ def train(spec: TrainSpec, train_tokens: NDArray[np.int32], val_tokens: NDArray[
             _, loss = net(x.to(dev), y.to(dev))
         opt.zero_grad(set_to_none=True)
         loss.backward()
+        if spec.grad_clip is not None:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), spec.grad_clip)
         opt.step()
         value = float(loss.detach())
         # Smooth over ~2% of the run so the recorded curve shows the trend, not batch noise.
