@@ -48,6 +48,13 @@ REFERENCE_MODELS = {
 #: Epoch AI's fit when replicating Hoffmann's procedure exactly on the digitised data
 #: (Besiroglu et al. 2024, Sec. 3 / their repository's "replicate exactly" fit).
 EPOCH_REPLICATE_EXACT = {"E": 1.8172, "A": 477.8, "B": 2143.9, "alpha": 0.3473, "beta": 0.3672}
+#: Irreducible loss E of that "replicate exactly" fit (the entry above), which is not their headline.
+EPOCH_REPLICATE_EXACT_E = EPOCH_REPLICATE_EXACT["E"]
+#: Irreducible loss E of Epoch's headline fit, E = 1.82 in Besiroglu et al. (2024), Eq. (3)
+#: (with A 482.01, B 2085.43, α 0.3478, β 0.3658); unrounded, 1.8169 = exp(0.59711196), the log-E
+#: of the headline parameters in their repository's analysis notebook (``baseline_fitted_params``
+#: in ``data_analysis.ipynb`` of epoch-research/analyzing-chinchilla) [epoch2024analyzing].
+EPOCH_HEADLINE_E = 1.8169
 #: Epoch's 95% bootstrap intervals (Besiroglu et al. 2024, Table 1).
 EPOCH_INTERVALS_95 = {"alpha": (0.317, 0.373), "beta": (0.331, 0.415)}
 #: Implied a = β/(α+β) of Epoch's headline fit (Besiroglu et al. 2024, Sec. 3).
