@@ -24,6 +24,7 @@ from nsl_utils.reconcile import (
     local_exponent,
     local_exponent_limits,
     optimal_nonembedding,
+    restrict_to_model_range,
     simulate_kaplan_study,
     sliding_exponent,
     total_params,
@@ -42,7 +43,8 @@ def table_a9():
 
 
 def test_embedding_coefficient_matches_shape_counting():
-    # N_T - N_\E of a model with d_model = (A N_\E / 12)^(1/3) is V d_model = ω N_\E^(1/3).
+    # N_T - N_nonemb of a model with d_model = (A N_nonemb / 12)^(1/3) is V d_model
+    # = ω N_nonemb^(1/3).
     n = 1e8
     d = (39.2 * n / 12) ** (1 / 3)
     assert embedding_coefficient(32000, 39.2) * n ** (1 / 3) == pytest.approx(32000 * d, rel=1e-12)
@@ -105,7 +107,7 @@ def test_local_exponent_limits(params):
     assert large == pytest.approx(params.a)
     assert local_exponent(1e-12, params) == pytest.approx(small, abs=1e-6)
     assert local_exponent(1e30, params) == pytest.approx(large, abs=1e-6)
-    # ω = 0 would make N_T = N_\E: the plain Chinchilla exponent at every size.
+    # ω = 0 would make N_T = N_nonemb: the plain Chinchilla exponent at every size.
     g = local_exponent([1e3, 1e9], params, omega=1e-30)
     assert g == pytest.approx([large, large], abs=1e-9)
 
@@ -141,7 +143,8 @@ def test_analytic_g_matches_numerical_derivative(params, omega):
 
 
 def test_large_n_frontier_meets_chinchilla_allocation():
-    # For N_\E >> ω^(3/2), N_T ≈ N_\E and C_\E ≈ C_T: the frontier nears Hoffmann's Eq. (4).
+    # For N_nonemb >> ω^(3/2), N_T ≈ N_nonemb and C_nonemb ≈ C_T: the frontier nears Hoffmann's
+    # Eq. (4).
     c = 1e30
     n_ne = optimal_nonembedding(c, BESIROGLU_2024)
     n_t, _ = compute_optimal(c, BESIROGLU_2024)
@@ -196,13 +199,87 @@ def test_simulated_total_exponent_and_loss_slope():
     assert study.omega == pytest.approx(embedding_coefficient(32000, 39.2))
 
 
-def test_token_grid_clamping_changes_chinchilla_total_frontier():
-    exact = simulate_kaplan_study(HOFFMANN_2022_UNROUNDED)
-    grid = simulate_kaplan_study(HOFFMANN_2022_UNROUNDED, token_grid_points=1000)
-    assert exact.exponent_total == pytest.approx(HOFFMANN_2022_UNROUNDED.a, abs=0.02)
-    # Read at the clamped edge of 1e6 tokens, the largest model wins the lowest budgets.
+# a_T that Pearce & Song's analysis script prints with coeffs = 'chin' (its active total-compute
+# range, 10^14 to 10^20.7, and its 1000-point token grid): 0.4577.
+SCRIPT_A_T_CHINCHILLA = 0.458
+
+
+@pytest.mark.parametrize("grid", [None, 1000])
+def test_default_total_range_is_pearce_song_script(grid):
+    study = simulate_kaplan_study(HOFFMANN_2022_UNROUNDED, token_grid_points=grid)
+    assert study.compute_total[0] == pytest.approx(1e14)
+    assert study.compute_total[-1] == pytest.approx(10**20.7)
+    assert study.exponent_total == pytest.approx(SCRIPT_A_T_CHINCHILLA, abs=0.01)
+
+
+def test_token_grid_clamping_below_the_script_range():
+    # Started at 10^13.4 instead of the script's 10^14 (a choice, not their setting), the grid
+    # reading clamps the largest models at 1e6 tokens and credits them with losses they reach only
+    # after spending more than the budget; the exact reading is unaffected.
+    low = (13.4, 20.7)
+    exact = simulate_kaplan_study(HOFFMANN_2022_UNROUNDED, log10_compute_total=low)
+    grid = simulate_kaplan_study(
+        HOFFMANN_2022_UNROUNDED, log10_compute_total=low, token_grid_points=1000
+    )
+    assert exact.exponent_total == pytest.approx(HOFFMANN_2022_UNROUNDED.a, abs=0.01)
     assert grid.optimal_total[0] == grid.n_total[-1]
-    assert grid.exponent_total < exact.exponent_total - 0.05
+    default_grid = simulate_kaplan_study(HOFFMANN_2022_UNROUNDED, token_grid_points=1000)
+    low_budgets = default_grid.compute_total < 1e16
+    assert not np.any(default_grid.optimal_total[low_budgets] == default_grid.n_total[-1])
+
+
+def test_total_of_optimal_nonembedding():
+    study = simulate_kaplan_study(BESIROGLU_2024)
+    n_t = study.total_of_optimal_nonembedding
+    assert n_t.shape == study.compute_nonembedding.shape
+    grid = list(study.n_nonembedding)
+    expected = [study.n_total[grid.index(n)] for n in study.optimal_nonembedding]
+    np.testing.assert_array_equal(n_t, expected)
+
+
+# --- the study restricted to a range of model sizes --------------------------------------------
+
+
+@pytest.mark.parametrize("params", LAWS)
+def test_restriction_to_every_model_is_the_full_study(params):
+    study = simulate_kaplan_study(params)
+    every = restrict_to_model_range(study, (1.0, np.inf))
+    assert every.in_range_nonembedding.all() and every.in_range_total.all()
+    assert every.models_in_range == study.n_total.size
+    full = study.local_exponent_nonembedding
+    assert every.exponent_nonembedding == pytest.approx(full, rel=1e-12)
+    assert every.exponent_total == pytest.approx(study.exponent_total, rel=1e-12)
+
+
+@pytest.mark.parametrize("params", LAWS)
+def test_restriction_keeps_budgets_by_the_total_size_of_their_optimum(params):
+    study = simulate_kaplan_study(params)
+    lo = 44e6  # the smallest of Hoffmann et al.'s models (Table A9)
+    part = restrict_to_model_range(study, (lo, np.inf))
+    np.testing.assert_array_equal(
+        part.in_range_nonembedding, study.total_of_optimal_nonembedding >= lo
+    )
+    np.testing.assert_array_equal(part.in_range_total, study.optimal_total >= lo)
+    assert part.models_in_range == int(np.sum(study.n_total >= lo))
+    # The kept budgets are the top of the compute range: the frontier rises with compute.
+    kept = np.flatnonzero(part.in_range_nonembedding)
+    np.testing.assert_array_equal(kept, np.arange(kept[0], study.compute_nonembedding.size))
+    # Refitted by hand on the kept points.
+    c, n = study.compute_nonembedding[kept], study.optimal_nonembedding[kept]
+    assert part.exponent_nonembedding == pytest.approx(np.polyfit(np.log(c), np.log(n), 1)[0])
+
+
+@pytest.mark.parametrize("params", LAWS)
+def test_restricted_exponent_matches_the_continuum_over_the_same_budgets(params):
+    # Independent of the grid of 20 models: exact optima (golden-section search) at the kept
+    # budgets, then a straight line, agree with the grid study to 0.01.
+    study = simulate_kaplan_study(params)
+    part = restrict_to_model_range(study, (44e6, np.inf))
+    c = study.compute_nonembedding[part.in_range_nonembedding]
+    continuum = fitted_exponent(c, params, study.omega)
+    assert part.exponent_nonembedding == pytest.approx(continuum, abs=0.01)
+    # In total terms the restricted study still reads the law's own exponent.
+    assert part.exponent_total == pytest.approx(params.a, abs=0.01)
 
 
 def test_untied_embeddings_raise_the_kaplan_exponent():
@@ -249,6 +326,17 @@ def test_bad_input_names_the_argument(table_a9):
         simulate_kaplan_study(BESIROGLU_2024, n_models=1)
     with pytest.raises(ValueError, match="n_ctx"):
         embedding_coefficient(32000, 39.2, n_ctx=-1)
+    study = simulate_kaplan_study(BESIROGLU_2024)
+    with pytest.raises(ValueError, match="n_total_range"):
+        restrict_to_model_range(study, (1e9, 1e8))
+    with pytest.raises(ValueError, match="n_total_range"):
+        restrict_to_model_range(study, (0.0, 1e8))
+    with pytest.raises(ValueError, match="n_total_range"):
+        restrict_to_model_range(study, 44e6)
+    with pytest.raises(ValueError, match="fewer than two"):
+        restrict_to_model_range(study, (1e10, np.inf))  # above the largest model
+    with pytest.raises(ValueError, match="study"):
+        restrict_to_model_range({"exponent_total": 0.5}, (1.0, np.inf))
 
 
 def test_frontier_that_falls_is_refused():
