@@ -31,7 +31,7 @@ def tiny_preset(monkeypatch):
     """A three-run preset that trains in about a second, on random tokens (no corpus to load)."""
     from nsl_utils.lm import data
 
-    monkeypatch.setattr(data, "load_tokens", lambda split: RNG_TOKENS)
+    monkeypatch.setattr(data, "load_tokens", lambda split, corpus="pilot": RNG_TOKENS)
     runs = [Run(1, 8, 2, 3e8, target_steps=10, min_batch=2), Run(1, 16, 2, 3e8, target_steps=10, min_batch=2),
             Run(2, 8, 2, 3e8, target_steps=10, min_batch=2)]
     monkeypatch.setitem(sweep_mod.PRESETS, "tiny", runs)
@@ -114,11 +114,15 @@ def test_beta2_reaches_adamw_and_is_checked():
 
 def test_presets_and_shards():
     assert len(preset_runs("smoke")) >= 3
-    book = preset_runs("book")
-    assert len({r.run_id for r in book}) == len(book)
-    assert len({(r.n_layer, r.d_model) for r in book}) >= 6
-    assert all(r.tokens / (r.batch_size * 16) > 1000 for r in book)
-    assert {r.beta2 for r in book} == {sweep_mod.BOOK_BETA2} and {r.beta2 for r in preset_runs("smoke")} == {0.95}
+    pilot = preset_runs("pilot")
+    assert len({r.run_id for r in pilot}) == len(pilot)
+    assert len({(r.n_layer, r.d_model) for r in pilot}) >= 6
+    assert all(r.tokens / (r.batch_size * 16) > 1000 for r in pilot)
+    assert {r.beta2 for r in pilot} == {sweep_mod.PILOT_BETA2} and {r.beta2 for r in preset_runs("smoke")} == {0.95}
+    # the committed pilot sweep holds exactly the pilot preset's runs
+    from nsl_utils.lm import analysis
+
+    assert set(analysis.load_sweep(variant="pilot")["run_id"]) == {r.run_id for r in pilot}
     with pytest.raises(ValueError, match="unknown preset 'nope'.*book"):
         preset_runs("nope")
     assert parse_shard("2/3") == (2, 3) and parse_shard(None) == (1, 1)
@@ -239,11 +243,11 @@ def test_ddp_two_cpu_processes(tmp_path):
 
 
 def _synthetic_sweep() -> pd.DataFrame:
-    """The book preset's runs with losses from a Chinchilla-form law (a = 0.5 in N_T) and curves."""
+    """The pilot preset's runs with losses from a Chinchilla-form law (a = 0.5 in N_T) and curves."""
     from nsl_utils.lm.sweep import preset_runs
 
     rows = []
-    for r in preset_runs("book"):
+    for r in preset_runs("pilot"):
         c = r.config.params()
         law = lambda d: 1.0 + 150 / c.total**0.34 + 300 / d**0.34  # noqa: E731
         curve_tokens = np.unique(np.geomspace(r.batch_size * 16, r.tokens, 24).astype(int))
@@ -286,6 +290,6 @@ def test_loss_curves_long_form():
 def test_load_sweep_variants():
     from nsl_utils.lm import analysis
 
-    assert set(analysis.load_sweep(variant="beta2-0.95")["beta2"]) == {0.95}
+    assert set(analysis.load_sweep(variant="pilot-beta2-0.95")["beta2"]) == {0.95}
     with pytest.raises(ValueError, match="variant must be one of"):
         analysis.load_sweep(variant="tuned")

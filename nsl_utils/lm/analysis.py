@@ -20,11 +20,14 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from nsl_utils.datasets import checked_path
-from nsl_utils.fit import Envelope, IsoFlopFit, envelope, fit_isoflop, fit_power_law
+from nsl_utils.fit import (Envelope, IsoFlopFit, ParametricFit, PowerLawFit, envelope, fit_isoflop,
+                           fit_parametric, fit_power_law)
 from nsl_utils.lm.sweep import read_sweep
 
-__all__ = ["SWEEPS", "load_sweep", "loss_curves", "isoflop_points",
-           "fit_counting", "frontier", "nonembedding_optima", "exponents", "bootstrap_exponents"]
+__all__ = ["SWEEPS", "BOOK_WINDOW", "load_sweep", "loss_curves", "isoflop_points",
+           "fit_counting", "frontier", "nonembedding_optima", "exponents", "bootstrap_exponents",
+           "best_learning_rates", "lr_rule", "seed_means", "approach2", "local_slopes", "approach3", "bootstrap_book",
+           "embedding_share"]
 
 #: The committed, finished sweeps, as ``(file in data/, sha256)``: the ``pilot`` preset (vocabulary
 #: 4,096, Shakespeare and Milton); the same runs with AdamW's beta2 = 0.95 (what tuning beta2 to
@@ -307,3 +310,147 @@ def best_learning_rates(df: pd.DataFrame) -> pd.DataFrame:
         rows.append({"d_model": int(d_model), "n_layer": int(n_layer), "budget": float(budget), "lr_best": float(by_lr.index[i]),
                      "lr_opt": float(np.exp(-b / (2 * a))), "loss_best": float(by_lr.iloc[i])})
     return pd.DataFrame(rows)
+
+
+
+def lr_rule(best: pd.DataFrame) -> PowerLawFit:
+    """The power law lr* = c d_model^-p through a rate pilot's best rates (the ``book`` sweep's rule).
+
+    Of each width's rows of :func:`best_learning_rates`, the one at the largest budget is kept: the
+    pilot trains each width near its own compute-optimal horizon, and a width rerun at a smaller
+    budget (far past that budget's optimum) only checked the bracket there.
+
+    Returns
+    -------
+    nsl_utils.fit.PowerLawFit
+        ``k`` is c and ``p`` is -p (so ``k * d**p`` is the rate).
+    """
+    own = best.sort_values("budget").groupby("d_model").tail(1).sort_values("d_model")
+    if len(own) < 2:
+        raise ValueError(f"best has {len(own)} width(s); a rule across widths needs at least 2")
+    return fit_power_law(own["d_model"], own["lr_opt"])
+
+# --- The book sweep: several seeds per size, six budgets, both countings ---------------------
+
+#: Approach 2's window in ln N around each profile's lowest loss (about a factor 2.1 either side):
+#: far from its minimum an IsoFLOP profile is not a parabola, and the book sweep's windows hold
+#: eight sizes spanning a factor 5 or more.
+BOOK_WINDOW = 0.75
+
+
+def seed_means(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per shape and budget: the sweep's columns of its first seed, ``loss`` averaged over seeds.
+
+    Adds ``n_seeds`` and ``loss_sd`` (the sample standard deviation over seeds; 0 for one seed).
+    The seeds of a shape and budget share everything but initialisation and batch order, so their
+    mean is that size's loss at that budget with the seed noise averaged down.
+    """
+    if df.empty:
+        raise ValueError("the sweep has no runs; pass a sweep CSV with at least one finished run")
+    keys = ["budget", "n_layer", "d_model"]
+    grouped = df.groupby(keys, sort=True)
+    first = grouped.head(1).set_index(keys).sort_index()
+    stats = grouped["loss"].agg(["mean", "count", "std"]).sort_index()
+    out = first.assign(loss=stats["mean"], n_seeds=stats["count"], loss_sd=stats["std"].fillna(0.0))
+    return out.reset_index()
+
+
+def approach2(df: pd.DataFrame, counting: Counting = "total", *, window: float | None = BOOK_WINDOW,
+              ci: float = 0.95) -> IsoFlopFit:
+    """Approach 2 on the seed means of a sweep, in one counting, each counting on its own budgets.
+
+    In ``"total"`` the profiles are the sweep's own C_T budgets. In ``"nonembedding"`` they are
+    budgets of C_nonemb = 6 N_nonemb D (:func:`isoflop_points` interpolates each size between the
+    horizons it was trained at): the frontier is measured in non-embedding compute, not derived
+    from the total-parameter optima.
+
+    Raises
+    ------
+    ValueError
+        If fewer than two budgets bracket their optimum (``fit_isoflop`` names each budget and why).
+    """
+    pts = isoflop_points(seed_means(df), counting)
+    return fit_isoflop(pts["C"], pts["N"], pts["L"], ci=ci, window=window)
+
+
+def local_slopes(fit: IsoFlopFit) -> pd.DataFrame:
+    """The local exponent d ln N* / d ln C between adjacent budgets of an IsoFLOP fit.
+
+    A constant local slope is Pearce & Song's (2024) hypothesis for N_T (a power law in total
+    parameters); a slope that drifts with C says the law holds in another counting.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``C_lo``, ``C_hi`` (FLOP), ``C_mid`` (their geometric mean) and ``slope``.
+    """
+    c, n = np.log(fit.budgets), np.log(fit.n_opt)
+    if c.size < 2:
+        raise ValueError("fit has fewer than 2 budgets; a local slope needs two adjacent ones")
+    return pd.DataFrame({"C_lo": np.exp(c[:-1]), "C_hi": np.exp(c[1:]), "C_mid": np.exp((c[:-1] + c[1:]) / 2),
+                         "slope": np.diff(n) / np.diff(c)})
+
+
+def approach3(df: pd.DataFrame, counting: Counting = "total") -> ParametricFit:
+    """Approach 3 (:func:`nsl_utils.fit.fit_parametric`) on every run, with N in one counting.
+
+    ``objective`` of the two countings' fits can be compared directly (same runs, same losses,
+    same Huber loss): the lower one is the counting in which L = E + A/N^alpha + B/D^beta
+    describes the sweep better.
+    """
+    col = _counting(counting)
+    return fit_parametric(df[col].to_numpy(float), df["tokens"].to_numpy(float), df["loss"].to_numpy(float))
+
+
+def bootstrap_book(df: pd.DataFrame, n_boot: int = 200, *, seed: int = 0, window: float | None = BOOK_WINDOW,
+                   ) -> pd.DataFrame:
+    """Exponents a_T and a_nonemb with a two-level bootstrap: over seeds, then over budgets.
+
+    Each replicate (1) redraws, for every shape and budget, as many seeds as it has, with
+    replacement, and averages them; (2) finds every budget's optimum in each counting
+    (:func:`approach2`'s profiles); (3) redraws the budgets' optima with replacement and fits
+    N* ∝ C^a by least squares in log space. Seeds carry the noise of training, budgets the noise
+    of where the optimum of each profile sits and of the frontier's curvature. A replicate with
+    fewer than two usable or distinct budgets is dropped and counted in ``.attrs["n_failed"]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per successful replicate: ``total`` and ``nonembedding`` exponents.
+    """
+    positive_n = int(n_boot)
+    if positive_n < 1:
+        raise ValueError(f"n_boot must be a positive number of replicates, e.g. 200; got {n_boot!r}")
+    rng = np.random.default_rng(seed)
+    cells = [g for _, g in df.groupby(["budget", "n_layer", "d_model"], sort=True)]
+    rows, failed = [], 0
+    for _ in range(positive_n):
+        sample = pd.concat([g.iloc[rng.integers(0, len(g), len(g))] for g in cells], ignore_index=True)
+        row = {}
+        try:
+            for counting in ("total", "nonembedding"):
+                fit = approach2(sample, counting, window=window)
+                pick = rng.integers(0, fit.budgets.size, fit.budgets.size)
+                if np.unique(pick).size < 2:
+                    raise ValueError("one distinct budget drawn")
+                row[counting] = fit_power_law(fit.budgets[pick], fit.n_opt[pick]).p
+        except ValueError:
+            failed += 1
+            continue
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=["total", "nonembedding"])
+    out.attrs["n_failed"] = failed
+    return out
+
+
+def embedding_share(df: pd.DataFrame, n_total: ArrayLike) -> NDArray[np.float64]:
+    """Share of N_T in the embedding (1 - N_nonemb / N_T) of models of the sweep's family.
+
+    ``n_total`` (e.g. an IsoFLOP fit's optima) is placed on the family by interpolating
+    ln N_nonemb against ln N_T across the sweep's shapes.
+    """
+    shapes = df.drop_duplicates(["n_layer", "d_model"]).sort_values("n_params_total")
+    n_t = np.asarray(n_total, dtype=float)
+    n_e = np.exp(np.interp(np.log(n_t), np.log(shapes["n_params_total"].to_numpy(float)),
+                           np.log(shapes["n_params_nonembedding"].to_numpy(float))))
+    return 1.0 - n_e / n_t

@@ -27,7 +27,7 @@ import pandas as pd
 from nsl_utils.lm.model import GPTConfig
 from nsl_utils.provenance import hardware, versions
 
-__all__ = ["Run", "PRESETS", "COLUMNS", "budget_batch", "preset_runs", "parse_shard", "read_sweep", "run_sweep"]
+__all__ = ["Run", "PRESETS", "COLUMNS", "budget_batch", "book_lr", "book_window", "book_plan", "preset_runs", "parse_shard", "read_sweep", "run_sweep"]
 
 N_CTX = 16  # Pearce & Song (2024, Sec. 5) train with a 16-token context
 
@@ -428,3 +428,31 @@ def run_sweep(preset: str, out: str | Path, *, resume: bool = False, shard: str 
             csv.writer(fh).writerow([row[c] for c in COLUMNS])
     bar.close()
     return read_sweep(out) if out.exists() else pd.DataFrame(columns=COLUMNS)
+
+
+def book_plan() -> pd.DataFrame:
+    """The ``book`` sweep's design, one row per budget.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``budget`` (C_T, FLOP), ``batch`` (sequences), ``sizes`` (shapes in the window),
+        ``n_total_min``/``n_total_max`` (N_T of the window's ends), ``share_max``/``share_min``
+        (their embedding shares), ``n_predicted`` and ``share_predicted`` (the optimum the window
+        is centred on and its embedding share), ``max_epochs`` (of the window's smallest model)
+        and ``min_steps`` (of its largest).
+    """
+    rows = []
+    for c in BOOK_BUDGETS:
+        counts = [GPTConfig(L, d, h, 2048, N_CTX).params() for L, d, h in book_window(c)]
+        n_pred = 36e3 * (c / 1e11) ** 0.45
+        totals = np.array([p.total for p in counts], float)
+        nonemb = np.array([p.non_embedding for p in counts], float)
+        share_pred = 1 - np.exp(np.interp(np.log(n_pred), np.log(totals), np.log(nonemb))) / n_pred
+        rows.append({"budget": c, "batch": budget_batch(c), "sizes": len(counts),
+                     "n_total_min": totals[0], "n_total_max": totals[-1],
+                     "share_max": 1 - nonemb[0] / totals[0], "share_min": 1 - nonemb[-1] / totals[-1],
+                     "n_predicted": n_pred, "share_predicted": share_pred,
+                     "max_epochs": c / (6 * totals[0]) / BOOK_TRAIN_TOKENS,
+                     "min_steps": int(c / (6 * totals[-1]) // (budget_batch(c) * N_CTX))})
+    return pd.DataFrame(rows)
