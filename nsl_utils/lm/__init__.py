@@ -4,9 +4,9 @@
   parameter count is :func:`nsl_utils.counting.transformer_params`.
 - :mod:`nsl_utils.lm.train`: one run (AdamW, warmup and cosine decay to the run's horizon; CPU,
   CUDA with bf16, or DistributedDataParallel under ``torchrun``).
-- :mod:`nsl_utils.lm.data`: the committed Shakespeare + Milton corpus and its BPE tokenizer.
+- :mod:`nsl_utils.lm.data` and :mod:`nsl_utils.lm.corpus`: the committed corpora (pilot and book) and their BPE tokenizers.
 - :mod:`nsl_utils.lm.sweep`: presets and the resumable, shardable sweep behind
-  ``python -m nsl_utils.lm sweep --preset {smoke,book} --out CSV [--resume] [--shard K/N]``.
+  ``python -m nsl_utils.lm sweep --preset {smoke,pilot,pilot-lr,lr-bracket,book} --out CSV [--resume] [--shard K/N]``.
 - :mod:`nsl_utils.lm.analysis`: IsoFLOP optima and frontiers of a sweep in both countings.
 """
 

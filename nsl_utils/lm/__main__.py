@@ -15,7 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nsl_utils.lm", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sweep = sub.add_parser("sweep", help="run or resume a preset sweep, one CSV row per finished run")
-    sweep.add_argument("--preset", required=True, help="smoke, book or book-lr")
+    sweep.add_argument("--preset", required=True, help="smoke, pilot, pilot-lr, lr-bracket or book")
     sweep.add_argument("--out", required=True, help="CSV to create (or to continue with --resume)")
     sweep.add_argument("--resume", action="store_true", help="skip runs already in --out")
     sweep.add_argument("--shard", default=None, help="K/N: run every N-th run starting at the K-th")
