@@ -8,7 +8,12 @@ Three countings of training compute per token are provided:
 
 ``"6N"``
     C = 6 N per token: 2N FLOPs forward (one multiply and one add per weight), 4N backward
-    (gradients with respect to activations and to weights).
+    (gradients with respect to activations and to weights). With N = N_T this charges the input
+    token and position embeddings too, although a lookup multiplies nothing: for a tied head the
+    shared matrix's FLOPs are the head's and 6 N_T is right up to the position embedding; for an
+    untied head 6 N_T overcounts by 6 vocab_size d_model per token. ``counting="standard"`` gives
+    6 (N_nonemb + head), the count of Porian et al. (2024) that includes the head but not the
+    input embedding.
 ``"kaplan"``
     Kaplan et al. (2020), Table 1: C_forward = 2 N + 2 n_layer n_ctx d_attn with N the
     non-embedding count 2 d_model n_layer (2 d_attn + d_ff); training is 3 C_forward.
@@ -42,7 +47,7 @@ class ParamCount:
     head : int
         The untied output projection, vocab_size · d_model; 0 when tied.
     non_embedding : int
-        ``total - embedding - head`` (N_\\E): Kaplan's count, which leaves out every
+        ``total - embedding - head`` (N_nonemb): Kaplan's count, which leaves out every
         vocabulary- and position-sized matrix.
     """
 
@@ -122,7 +127,7 @@ def flops_per_token(
     method: FlopMethod = "6N",
     d_ff: int | None = None,
     n_head: int | None = None,
-    counting: Literal["total", "non_embedding"] = "total",
+    counting: Literal["total", "non_embedding", "standard"] = "total",
     tied: bool = True,
 ) -> float:
     """Training FLOPs per token (forward and backward) of a decoder-only transformer.
@@ -141,8 +146,11 @@ def flops_per_token(
     n_head : int, optional
         Attention heads (only the softmax term of ``"chinchilla"`` uses it); defaults to
         max(1, d_model // 64).
-    counting : {"total", "non_embedding"}
-        Which parameter count ``"6N"`` multiplies: Chinchilla's N_T or Kaplan's N_\\E.
+    counting : {"total", "non_embedding", "standard"}
+        Which parameter count ``"6N"`` multiplies: Chinchilla's N_T, Kaplan's N_nonemb, or
+        Porian et al.'s (2024) "standard" N_nonemb + head (the untied output head,
+        vocab_size · d_model, whether or not it is tied: the head's matrix multiplies either
+        way, the input embedding never does).
     tied : bool
         Whether the output head is tied (changes the total count only).
 
@@ -154,9 +162,16 @@ def flops_per_token(
     d_ff_ = 4 * d_model if d_ff is None else d_ff
     counts = transformer_params(n_layer, d_model, vocab_size, n_ctx, d_ff=d_ff_, tied=tied)
     if method == "6N":
-        if counting not in ("total", "non_embedding"):
-            raise ValueError(f"counting must be 'total' or 'non_embedding'; got {counting!r}")
-        n = counts.total if counting == "total" else counts.non_embedding
+        if counting not in ("total", "non_embedding", "standard"):
+            raise ValueError(
+                f"counting must be 'total', 'non_embedding' or 'standard'; got {counting!r}"
+            )
+        if counting == "total":
+            n = counts.total
+        elif counting == "non_embedding":
+            n = counts.non_embedding
+        else:
+            n = counts.non_embedding + vocab_size * d_model
         return 6.0 * n
     if method == "kaplan":
         n_kaplan = 2 * d_model * n_layer * (2 * d_model + d_ff_)

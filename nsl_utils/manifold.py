@@ -1,9 +1,9 @@
 """The data manifold sets the exponent: interpolation on a ``d``-dimensional cube, and TwoNN.
 
-Sharma & Kaplan (2020) and Bahri et al. (2021/2024, Sec. 3) explain resolution-limited exponents
-by a model resolving a data manifold of intrinsic dimension ``d``: with spacing
-``h ∝ D^{-1/d}``, a piecewise-constant fit errs by ``O(h)`` (loss ``∝ D^{-2/d}``) and a
-piecewise-linear one by ``O(h^2)`` (loss ``∝ D^{-4/d}``). This module holds the smooth random
+Sharma & Kaplan (2022; arXiv 2020) and Bahri et al. (2024; arXiv 2021; Sec. 3) explain
+resolution-limited exponents by a model resolving a data manifold of intrinsic dimension ``d``:
+with spacing ``h ∝ D^{-1/d}``, a piecewise-constant fit errs by ``O(h)`` (loss ``∝ D^{-2/d}``)
+and a piecewise-linear one by ``O(h^2)`` (loss ``∝ D^{-4/d}``). This module holds the smooth random
 target, the two interpolators and the TwoNN estimate of ``d`` (Facco et al. 2017). Every loss
 is a mean squared error, ``mean (f - f_hat)^2 / 2``.
 """
@@ -92,7 +92,7 @@ def interpolation_error(
 
     Nearest-neighbour interpolation errs by ``O(h)`` with spacing ``h ∝ D^{-1/d}``, so its squared
     error falls as ``D^{-2/d}``; piecewise-linear interpolation on the Delaunay triangulation errs
-    by ``O(h^2)``, so ``D^{-4/d}`` (Sharma & Kaplan 2020, Sec. 2; Bahri et al., Sec. 3).
+    by ``O(h^2)``, so ``D^{-4/d}`` (Sharma & Kaplan 2022, Sec. 2; Bahri et al. 2024, Sec. 3).
     The ``2^d`` corners of the cube are added to the ``D`` points so that the triangulation
     covers the cube, and the test points are drawn from the inner cube ``[0.2, 0.8]^d``: the
     long, thin simplices along the cube's faces would otherwise add a boundary error that

@@ -1,7 +1,7 @@
 """Where power laws come from: solvable models of the four scaling regimes.
 
-The models of Hutter (2021), Bahri et al. (2021/2024) and Sharma & Kaplan (2020), written
-from their equations in numpy (no code was published with those papers):
+The models of Hutter (2021), Bahri et al. (2024; arXiv 2021) and Sharma & Kaplan (2022; arXiv
+2020), written from their equations in numpy (no code was published with those papers):
 
 - :func:`hutter_error`, :func:`hutter_error_mc`: Hutter's memorisation model, error after
   ``n`` samples falls as ``n^{-alpha/(1+alpha)}`` [hutter2021learning].
