@@ -1,8 +1,8 @@
 """From a sweep CSV to IsoFLOP profiles and compute-optimal exponents in both countings.
 
 Pearce & Song (2024, Sec. 5) fit the compute-optimal frontier N* ∝ C^a twice: counting total
-parameters, N_T with C_T = 6 N_T D, and counting non-embedding parameters, N_\\E with
-C_\\E = 6 N_\\E D. A sweep's runs share an IsoFLOP budget in only one counting (here C_T), so
+parameters, N_T with C_T = 6 N_T D, and counting non-embedding parameters, N_nonemb with
+C_nonemb = 6 N_nonemb D. A sweep's runs share an IsoFLOP budget in only one counting (here C_T), so
 profiles in the other counting need runs on its own budget grid. :func:`isoflop_points` builds
 them by interpolating each model size's final loss linearly in ln D between the horizons it was
 trained at (never extrapolating): for a budget C in a counting with count N, the size trained
@@ -95,7 +95,7 @@ def isoflop_points(df: pd.DataFrame, counting: Counting = "total", budgets: Arra
     df : pandas.DataFrame
         Rows of a sweep CSV (one per run).
     counting : {"total", "nonembedding"}
-        Count N_T with C_T = 6 N_T D, or N_\\E with C_\\E = 6 N_\\E D.
+        Count N_T with C_T = 6 N_T D, or N_nonemb with C_nonemb = 6 N_nonemb D.
     budgets : array_like, optional
         Budgets C in that counting (FLOP). Default: for ``"total"`` the sweep's own budgets
         (the runs themselves, no interpolation); for ``"nonembedding"`` three per decade
@@ -151,7 +151,7 @@ def frontier(df: pd.DataFrame, counting: Counting = "total", *, n_grid: int = 60
     """The compute frontier of the sweep's training curves in one counting (Approach 1).
 
     Every run's recorded training-loss curve is placed on the compute axis of the counting
-    (C = 6 N D with N = N_T or N_\\E), interpolated linearly in ln C onto ``n_grid`` log-spaced
+    (C = 6 N D with N = N_T or N_nonemb), interpolated linearly in ln C onto ``n_grid`` log-spaced
     values, and :func:`nsl_utils.fit.envelope` keeps the lowest loss at each value: the run
     that wins there gives N*(C). The grid runs from the end of the shortest run to the end of
     the longest in that counting, so every grid value is reached by some run's end or beyond.
@@ -193,8 +193,8 @@ def nonembedding_optima(df: pd.DataFrame, fit: IsoFlopFit) -> tuple[NDArray[np.f
     """The compute-optimal models of a total-parameter IsoFLOP fit, counted without embeddings.
 
     Each optimum N*_T at budget C_T is a model of the sweep's family; its non-embedding count
-    N*_\\E is read off the family (ln N_\\E interpolated against ln N_T across the sweep's shapes)
-    and its compute is C_\\E = C_T · N*_\\E / N*_T (the same D). Fitting N*_\\E ∝ C_\\E^a on
+    N*_nonemb is read off the family (ln N_nonemb interpolated against ln N_T across the sweep's shapes)
+    and its compute is C_nonemb = C_T · N*_nonemb / N*_T (the same D). Fitting N*_nonemb ∝ C_nonemb^a on
     these is Pearce & Song's (2024, Sec. 3) argument run on measured optima.
 
     Returns
@@ -215,7 +215,7 @@ def exponents(df: pd.DataFrame) -> dict[str, float]:
     -------
     dict
         ``"total_isoflop"`` (Approach 2 in C_T), ``"nonembedding_of_optima"`` (those optima
-        counted in N_\\E, :func:`nonembedding_optima`), ``"total_frontier"`` and
+        counted in N_nonemb, :func:`nonembedding_optima`), ``"total_frontier"`` and
         ``"nonembedding_frontier"`` (Approach 1 on each counting's own axis, :func:`frontier`).
     """
     iso = fit_isoflop(df["budget"], df["n_params_total"], df["loss"])

@@ -3,7 +3,7 @@
 Pre-norm blocks (LayerNorm → causal self-attention → residual, LayerNorm → MLP → residual),
 learned token and position embeddings, a final LayerNorm and an output head that is tied to the
 token embedding unless ``tied=False``. The parameter count is exactly
-:func:`nsl_utils.counting.transformer_params` of the same configuration, so the N_T and N_\\E
+:func:`nsl_utils.counting.transformer_params` of the same configuration, so the N_T and N_nonemb
 of a run are the ones the book's counting formulas give.
 """
 
