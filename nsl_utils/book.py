@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import builtins
 import math
+import os
+from dataclasses import dataclass, field
 
-__all__ = ["glue_value"]
+__all__ = ["glue_value", "Checks", "strict_checks", "STRICT_ENV"]
 
 
 def glue_value(key: str, value: float) -> None:
@@ -33,3 +36,89 @@ def glue_value(key: str, value: float) -> None:
     from myst_nb import glue  # a dependency of the book, not of the package's numerics
 
     glue(key, number, display=False)
+
+
+#: Environment variable that makes :class:`Checks` strict: ``make book``, ``make test`` and CI set
+#: it, so a reproduction that breaks fails the build; a reader's own run leaves it unset.
+STRICT_ENV = "NSL_STRICT"
+
+
+def strict_checks() -> bool:
+    """Whether checks raise (``NSL_STRICT`` set to anything but ``""`` or ``"0"``)."""
+    return os.environ.get(STRICT_ENV, "") not in ("", "0")
+
+
+@dataclass
+class Checks:
+    """A chapter's published-value checks: strict in the build, explanatory in a reader's run.
+
+    Each chapter ends with checks of what its prose claims. Under ``make book``, ``make test`` and
+    CI (``NSL_STRICT=1``) a failed check raises ``AssertionError``, so a broken reproduction fails
+    the build. In a reader's own run a failed check prints what differs and why, naming the inputs
+    that differ from the book's, and the notebook runs on: doing an exercise that changes an input
+    should teach, not crash.
+
+    Parameters
+    ----------
+    inputs : dict
+        The chapter's inputs a reader is invited to change, each as ``name: (value, book_value)``.
+
+    Examples
+    --------
+    >>> checks = Checks(inputs={"budget": (5.76e23, 5.76e23)})
+    >>> checks.close("tokens per parameter", 20.4, 20.0, rel=0.05)
+    True
+    >>> checks.done()
+    """
+
+    inputs: dict[str, tuple[object, object]] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+    def changed(self) -> dict[str, tuple[object, object]]:
+        """The inputs whose value differs from the book's."""
+        return {k: v for k, v in self.inputs.items() if not _same(*v)}
+
+    def that(self, claim: str, condition: bool, detail: str = "") -> bool:
+        """Check a claim the prose makes; ``detail`` says what was measured."""
+        if bool(condition):
+            return True
+        message = f"check failed: {claim}" + (f" ({detail})" if detail else "")
+        self._fail(message)
+        return False
+
+    def close(self, claim: str, value: float, published: float, *, abs: float | None = None,
+              rel: float | None = None) -> bool:
+        """Check that ``value`` is within ``abs`` (absolute) or ``rel`` (relative) of ``published``."""
+        if (abs is None) == (rel is None):
+            raise ValueError("close: give exactly one of abs= or rel= as the tolerance, e.g. rel=0.01")
+        v, p = float(value), float(published)
+        tol = abs if abs is not None else rel * builtins.abs(p)
+        band = f"±{abs:g}" if abs is not None else f"±{rel:.0%}"
+        ok = math.isfinite(v) and builtins.abs(v - p) <= tol
+        return self.that(claim, ok, f"reproduced {v:.4g}, published {p:.4g}, tolerance {band}")
+
+    def _fail(self, message: str) -> None:
+        moved = self.changed()
+        if moved:
+            why = ", ".join(f"{k} = {v!r} (book: {b!r})" for k, (v, b) in moved.items())
+            message += (f"\n  You changed {why}: the published value holds for the book's inputs, so with "
+                        "yours the reproduction is expected to move. The notebook carries on.")
+        else:
+            message += ("\n  No input differs from the book's: this is a real discrepancy on your machine "
+                        "(a library version, or a changed data file); please report it with this message.")
+        self.failures.append(message)
+        if strict_checks():
+            raise AssertionError(message)
+        print(message)
+
+    def done(self) -> None:
+        """End of the chapter's checks: a one-line summary in a reader's run if any failed."""
+        if self.failures and not strict_checks():
+            print(f"{len(self.failures)} check(s) did not hold with these inputs; see the messages above.")
+
+
+def _same(a: object, b: object) -> bool:
+    try:
+        return bool(a == b) or (isinstance(a, float) and isinstance(b, float) and math.isclose(a, b))
+    except (TypeError, ValueError):
+        return a is b

@@ -18,3 +18,39 @@ def test_glue_value_passes_a_plain_float(monkeypatch):
 def test_glue_value_refuses_non_finite(bad):
     with pytest.raises(ValueError, match="'k'"):
         glue_value("k", bad)
+
+
+def test_checks_are_strict_in_the_build(monkeypatch):
+    from nsl_utils.book import Checks
+
+    monkeypatch.setenv("NSL_STRICT", "1")
+    checks = Checks(inputs={"budget": (1e26, 5.76e23)})
+    assert checks.close("within", 1.0, 1.05, rel=0.1)
+    with pytest.raises(AssertionError, match=r"(?s)reproduced 2, published 1.*You changed budget = 1e\+26"):
+        checks.close("a planted regression", 2.0, 1.0, abs=0.1)
+
+
+def test_checks_explain_and_carry_on_in_a_readers_run(monkeypatch, capsys):
+    from nsl_utils.book import Checks
+
+    monkeypatch.delenv("NSL_STRICT", raising=False)
+    checks = Checks(inputs={"budget": (1e26, 5.76e23), "seed": (0, 0)})
+    assert not checks.that("optimum inside the range", False, "N* = 3e12")
+    assert not checks.close("tokens per parameter", float("nan"), 20.0, rel=0.01)
+    checks.done()
+    out = capsys.readouterr().out
+    assert "check failed: optimum inside the range (N* = 3e12)" in out
+    assert "You changed budget = 1e+26 (book: 5.76e+23)" in out and "seed" not in out
+    assert "2 check(s) did not hold" in out
+    unchanged = Checks(inputs={"budget": (5.76e23, 5.76e23)})
+    unchanged.that("x", False)
+    assert "real discrepancy" in capsys.readouterr().out
+
+
+def test_checks_refuse_an_ambiguous_tolerance():
+    from nsl_utils.book import Checks
+
+    with pytest.raises(ValueError, match="exactly one of abs= or rel="):
+        Checks().close("x", 1.0, 1.0)
+    with pytest.raises(ValueError, match="exactly one"):
+        Checks().close("x", 1.0, 1.0, abs=0.1, rel=0.1)
