@@ -15,7 +15,7 @@ import pytest
 
 from nsl_utils import counting, published
 from nsl_utils.datasets import checked_path
-from nsl_utils.laws import HOFFMANN_2022
+from nsl_utils.laws import HOFFMANN_2022, HOFFMANN_2022_UNROUNDED, compute_optimal
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -104,6 +104,15 @@ def test_faq_sensitivity_of_n_opt_to_the_exponent_pivots_at_the_fitted_range():
     assert f"that middle is near $10^{{{np.log10(pivot):.0f}}}$ FLOP" in faq
     assert f"moves $N_\\text{{opt}}$ by a factor of about {pivoted:.2f}" in faq
     assert f"The factor $C^{{0.01}} \\approx {fixed_prefactor:.1f}$" in faq
+
+
+# --- teaching.md ----------------------------------------------------------------------------
+
+def test_teaching_rounded_and_unrounded_chinchilla_disagree_by_a_quarter():
+    rounded, _ = compute_optimal(published.GOPHER_FLOPS, HOFFMANN_2022)
+    unrounded, _ = compute_optimal(published.GOPHER_FLOPS, HOFFMANN_2022_UNROUNDED)
+    assert "disagree by a quarter on the model size" in _text("teaching.md")
+    assert unrounded / rounded - 1 == pytest.approx(0.25, abs=0.05)
 
 
 # --- intro.md -------------------------------------------------------------------------------
