@@ -2,10 +2,14 @@
 
 Examples
 --------
-Compute-optimal size and data for Gopher's budget, under Epoch AI's refit::
+Compute-optimal size and data for Gopher's budget (total compute C_T), under Epoch AI's refit,
+and under Kaplan et al.'s law for the same budget counted as non-embedding compute C_nonemb::
 
     python -m nsl_utils optimal --flops 5.76e23
-    python -m nsl_utils optimal --flops 5.76e23 --law kaplan --json
+    python -m nsl_utils optimal --flops 5.76e23 --law kaplan --compute nonemb --json
+
+A query outside the range a law was fitted on prints a warning on stderr (one line each); the
+exit status stays 0. Bad input prints one line on stderr and exits with status 2.
 
 Parameters and FLOPs per token of GPT-2 small::
 
@@ -21,7 +25,8 @@ import re
 import sys
 from typing import Any, NoReturn, Sequence
 
-from nsl_utils.calculator import LAWS, model_counts, optimal_allocation
+from nsl_utils.calculator import COMPUTE_KINDS, LAWS, model_counts, optimal_allocation
+from nsl_utils.published import PF_DAY
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -38,59 +43,101 @@ class _OneLineParser(argparse.ArgumentParser):
 
 
 def _human(x: float) -> str:
-    """12345678 -> '12.3 M': a count with a thousands suffix, for reading at a glance."""
+    """12345678 -> ' (12.3 M)': a count with a thousands suffix, for reading at a glance.
+
+    Empty from 1e15 up, where a suffix would read as '2.04e+12 T'; the scientific notation
+    beside it says it all.
+    """
+    if abs(x) >= 1e15:
+        return ""
     for value, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
         if abs(x) >= value:
-            return f"{x / value:.3g} {suffix}"
-    return f"{x:.3g}"
+            return f"  ({x / value:.3g} {suffix})"
+    return f"  ({x:.3g})"
+
+
+#: How the text output names each kind of budget: symbol and what it counts.
+_BUDGET = {
+    "total": ("C_T", "total training compute 6 N_T D, embedding parameters included"),
+    "nonemb": ("C_nonemb", "non-embedding training compute 6 N_nonemb D, at the critical batch size"),
+    "cmin": ("C_min", "Kaplan's minimum non-embedding compute, at a batch far below the critical one"),
+}
 
 
 def _format_optimal(r: dict[str, Any]) -> str:
-    counted = f"{r['parameter_count']} parameters"
+    symbol, meaning = _BUDGET[r["compute"]]
+    kaplan = r["law"] == "kaplan"
+    if kaplan:
+        n_label, per = "non-embedding parameters N_nonemb", "tokens per non-embedding parameter"
+        d_label = "training tokens, C_nonemb / (6 N*)"
+    else:
+        n_label, per = "total parameters N_T", "tokens per total parameter"
+        d_label = "training tokens, C_T / (6 N*)"
     lines = [
-        f"Compute-optimal allocation of C = {r['flops']:.3e} FLOP",
-        f"law: {r['law']} ({r['source']})",
-        f"  N*  {counted:<27} {r['n_opt']:.4e}  ({_human(r['n_opt'])})",
-        f"  D*  {'training tokens':<27} {r['d_opt']:.4e}  ({_human(r['d_opt'])})",
-        f"  D*/N*  {'tokens per parameter':<24} {r['tokens_per_parameter']:.4g}",
-        f"  L(N*, D*)  {'predicted loss':<20} {r['loss']:.4f} nats/token ({r['loss_equation']})",
+        f"Compute-optimal allocation under law '{r['law']}' ({r['source']})",
+        f"  budget  {symbol} = {r['flops']:.4e} FLOP: {meaning}",
     ]
-    if r["law"] == "kaplan":
-        lines.append(
-            "note: Kaplan's N counts non-embedding parameters and C non-embedding compute; "
-            "its loss is on WebText2, not comparable with the Chinchilla laws' losses."
-        )
+    if kaplan:
+        origin = "given" if r["compute"] == "cmin" else "C_nonemb / 2, Kaplan et al. 2020 Eq. 5.5"
+        lines.append(f"  C_min   {r['c_min']:.4e} FLOP = {r['c_min'] / PF_DAY:.4g} PF-days ({origin})")
+        if r["compute"] == "cmin":
+            lines.append(f"          a run at the critical batch size spends C_nonemb = 2 C_min = "
+                         f"{r['flops_nonembedding']:.4e} FLOP")
+    lines += [
+        f"  N*      {n_label:<38} {r['n_opt']:.4e}{_human(r['n_opt'])}",
+        f"  D*      {d_label:<38} {r['d_opt']:.4e}{_human(r['d_opt'])}",
+        f"  D*/N*   {per:<38} {r['tokens_per_parameter']:.4g}",
+        f"  L       {'predicted loss (nats/token)':<38} {r['loss']:.4f}  ({r['loss_equation']})",
+        f"          measured as: {r['loss_measured_on']}",
+    ]
+    if kaplan:
+        lines.append("          not comparable with the losses of the Chinchilla-form laws "
+                     "(other data, other tokenizer)")
+    lines.append(f"fitted on: {_fitted_line(r['fitted_range'])}")
     return "\n".join(lines)
+
+
+def _fitted_line(f: dict[str, Any]) -> str:
+    (n0, n1), (d0, d1), (c0, c1) = f["parameters"], f["tokens"], f["compute"]
+    return (f"{f['parameter_symbol']} {n0:.3g} to {n1:.3g}, D {d0:.3g} to {d1:.3g} tokens, "
+            f"{f['compute_symbol']} {c0:.3g} to {c1:.3g} FLOP")
 
 
 def _format_params(r: dict[str, Any]) -> str:
     c = r["config"]
+    width = 40
     lines = [
         f"GPT-2 shaped transformer: n_layer={c['n_layer']} d_model={c['d_model']} "
         f"vocab={c['vocab_size']} n_ctx={c['n_ctx']} d_ff={c['d_ff']} n_head={c['n_head']} "
         f"head={'tied' if c['tied'] else 'untied'}",
-        f"  {'total parameters (N_T)':<34} {r['total']:>16,}  ({_human(r['total'])})",
-        f"  {'embedding parameters':<34} {r['embedding']:>16,}  ({_human(r['embedding'])})",
+        f"  {'total parameters N_T':<{width}} {r['total']:>16,}{_human(r['total'])}",
+        f"  {'embedding parameters N_emb (token+pos)':<{width}} {r['embedding']:>16,}"
+        f"{_human(r['embedding'])}",
     ]
     if r["head"]:
-        lines.append(f"  {'untied output head':<34} {r['head']:>16,}  ({_human(r['head'])})")
+        lines.append(f"  {'untied output head (in N_T only)':<{width}} {r['head']:>16,}"
+                     f"{_human(r['head'])}")
+    share_label = "embedding share (N_T - N_nonemb) / N_T"
     lines += [
-        f"  {'non-embedding parameters (N_E)':<34} {r['non_embedding']:>16,}  "
-        f"({_human(r['non_embedding'])})",
-        f"  {'embedding share of the total':<34} {r['embedding_share']:>16.1%}",
+        f"  {'non-embedding parameters N_nonemb':<{width}} {r['non_embedding']:>16,}"
+        f"{_human(r['non_embedding'])}",
+        f"  {share_label:<{width}} {r['embedding_share']:>16.1%}",
         "training FLOPs per token (forward + backward):",
     ]
     labels = {
-        "6N": "6N (6 x total parameters)",
-        "kaplan": "kaplan (Kaplan 2020, Table 1)",
-        "chinchilla": "chinchilla (Hoffmann 2022, App. F)",
+        "6N": "6N: 6 N_T",
+        "kaplan": "kaplan: 6 N_nonemb + attn (Kaplan T.1)",
+        "chinchilla": "chinchilla: all terms (Hoffmann App. F)",
     }
     for method, value in r["flops_per_token"].items():
-        lines.append(f"  {labels[method]:<34} {value:>16.4e}")
+        lines.append(f"  {labels[method]:<{width}} {value:>16.4e}")
     if "training_flops" in r:
         lines.append(f"training compute for D = {r['tokens']:.3e} tokens (FLOP):")
         for method, value in r["training_flops"].items():
-            lines.append(f"  {labels[method]:<34} {value:>16.4e}")
+            lines.append(f"  {labels[method]:<{width}} {value:>16.4e}")
+        lines.append("  6N gives C_T, the budget of the Chinchilla-form laws (--compute total); "
+                     "kaplan's count is non-embedding,")
+        lines.append("  like Kaplan's C_nonemb but with the attention term their C = 6NBS drops.")
     return "\n".join(lines)
 
 
@@ -114,11 +161,19 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Compute-optimal parameters N*, training tokens D*, tokens per parameter and the "
             "predicted loss for a training budget, under a published scaling law. The Chinchilla-"
-            "form laws count total parameters; 'kaplan' counts non-embedding parameters."
+            "form laws count total parameters N_T and take total compute C_T = 6 N_T D; 'kaplan' "
+            "counts non-embedding parameters N_nonemb and takes non-embedding compute "
+            "(--compute nonemb or cmin). A query outside the range a law was fitted on prints a "
+            "warning on stderr; the exit status stays 0."
         ),
     )
     opt.add_argument("--flops", type=float, required=True, metavar="C",
-                     help="training compute in FLOP, e.g. 5.76e23")
+                     help="training compute in FLOP, e.g. 5.76e23, counted as --compute says")
+    opt.add_argument("--compute", choices=list(COMPUTE_KINDS), default="total",
+                     help="what --flops counts. total (default): C_T = 6 N_T D, for the "
+                          "Chinchilla-form laws; nonemb: C_nonemb = 6 N_nonemb D at the critical "
+                          "batch size, for kaplan (converted to C_min = C_nonemb / 2); cmin: "
+                          "Kaplan's C_min itself")
     opt.add_argument("--law", choices=list(LAWS), default="epoch",
                      help="epoch: Besiroglu et al. 2024 (default); hoffmann: Hoffmann et al. 2022 "
                           "Eq. 10; hoffmann-unrounded: its Appendix D.2 exponents; kaplan: "
@@ -148,12 +203,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 on success, 2 on bad input)."""
+    """Run the command line; returns the exit status (0 on success, 2 on bad input).
+
+    A result outside the range its law was fitted on is still a success: its warnings go to
+    stderr, one line each, and the status is 0.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         if args.command == "optimal":
-            result = optimal_allocation(args.flops, args.law)
+            result = optimal_allocation(args.flops, args.law, compute=args.compute, warn=False)
             text = _format_optimal(result)
         else:
             result = model_counts(
@@ -165,6 +224,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{parser.prog} {args.command}: error: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(result, indent=2) if args.json else text)
+    if args.command == "optimal":
+        sys.stdout.flush()  # the result first, then its warnings, when both go to one terminal
+        for warning in result["warnings"]:
+            print(f"{parser.prog} optimal: warning: {warning}", file=sys.stderr)
     return 0
 
 

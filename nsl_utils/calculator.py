@@ -3,19 +3,31 @@
 Two questions people ask before a training run, each answered by one function that returns a
 plain dict (what ``--json`` prints):
 
-- :func:`optimal_allocation`: for a compute budget C, the compute-optimal parameters N*, training
-  tokens D*, tokens per parameter and the loss the chosen published law predicts.
-- :func:`model_counts`: for a GPT-2 shaped transformer, its total, embedding and non-embedding
-  parameters and its training FLOPs per token under the three countings of
-  :func:`nsl_utils.counting.flops_per_token`.
+- :func:`optimal_allocation`: for a compute budget, the compute-optimal parameters N*, training
+  tokens D*, tokens per parameter and the loss the chosen published law predicts, with a warning
+  for every quantity that leaves the range the law was fitted on.
+- :func:`model_counts`: for a GPT-2 shaped transformer, its total (N_T), embedding (N_emb) and
+  non-embedding (N_nonemb) parameters and its training FLOPs per token under the three countings
+  of :func:`nsl_utils.counting.flops_per_token`.
 
 Nothing here re-derives a law: the numbers come from :mod:`nsl_utils.laws` and
 :mod:`nsl_utils.counting`.
+
+What a budget counts
+--------------------
+The laws do not take the same compute. The Chinchilla-form laws (``epoch``, ``hoffmann``,
+``hoffmann-unrounded``) take total compute C_T = 6 N_T D, embedding parameters included.
+Kaplan et al.'s law takes C_min, the *non-embedding* compute a run would need at a batch far
+below the critical batch size; a run at the critical batch size spends C_nonemb = 6 N_nonemb D
+= 2 C_min. The calculator therefore asks what a budget counts (``compute``) and refuses a
+pairing it cannot convert without knowing the model's vocabulary and width (total compute into
+Kaplan's law, non-embedding compute into a Chinchilla-form law).
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 from nsl_utils._validation import positive_int
@@ -26,13 +38,22 @@ from nsl_utils.laws import (
     HOFFMANN_2022_UNROUNDED,
     KAPLAN_2020,
     ChinchillaParams,
+    FittedRangeWarning,
     chinchilla_loss,
     compute_optimal,
-    kaplan_loss,
+    kaplan_c_min,
+    kaplan_loss_cmin,
     kaplan_n_opt,
 )
+from nsl_utils.published import (
+    KAPLAN_BREAKDOWN,
+    KAPLAN_VOCAB_SIZE,
+    PF_DAY,
+    REFERENCE_CONFIGS,
+)
 
-__all__ = ["LAWS", "FLOP_METHODS", "optimal_allocation", "model_counts"]
+__all__ = ["LAWS", "COMPUTE_KINDS", "LAW_COMPUTE", "LOSS_MEASURED_ON", "FLOP_METHODS",
+           "optimal_allocation", "model_counts"]
 
 #: The laws ``optimal_allocation`` knows, by the name the command line uses.
 LAWS: dict[str, ChinchillaParams | None] = {
@@ -41,6 +62,35 @@ LAWS: dict[str, ChinchillaParams | None] = {
     "hoffmann-unrounded": HOFFMANN_2022_UNROUNDED,
     # Kaplan's law is not of the Chinchilla form; optimal_allocation handles it separately.
     "kaplan": None,
+}
+
+#: What a budget passed as ``flops`` may count, by the name ``compute=`` (``--compute``) uses.
+COMPUTE_KINDS: dict[str, str] = {
+    "total": "C_T = 6 N_T D, total training compute, embedding parameters included "
+             "(Hoffmann et al. 2022)",
+    "nonemb": "C_nonemb = 6 N_nonemb D, non-embedding training compute of a run at the critical "
+              "batch size (Kaplan et al. 2020, Sec. 1.3)",
+    "cmin": "C_min, Kaplan et al.'s minimum non-embedding compute, at a batch far below the "
+            "critical batch size (Kaplan et al. 2020, Eq. 5.5)",
+}
+
+#: The kinds of compute each law accepts; the first is the one it is fitted on.
+LAW_COMPUTE: dict[str, tuple[str, ...]] = {
+    "epoch": ("total",),
+    "hoffmann": ("total",),
+    "hoffmann-unrounded": ("total",),
+    "kaplan": ("cmin", "nonemb"),
+}
+
+_CHINCHILLA_VOCAB = REFERENCE_CONFIGS["Chinchilla 70B"]["vocab_size"]
+
+#: What each family's loss is measured on. Losses from different data and tokenizers are not
+#: comparable numbers: never rank a Kaplan loss against a Chinchilla-form loss.
+LOSS_MEASURED_ON: dict[str, str] = {
+    "chinchilla": f"final training loss on MassiveText, SentencePiece vocabulary of "
+                  f"{_CHINCHILLA_VOCAB:,} (Hoffmann et al. 2022)",
+    "kaplan": f"test loss on WebText2, GPT-2 byte-pair vocabulary of {KAPLAN_VOCAB_SIZE:,} "
+              f"(Kaplan et al. 2020, Sec. 2)",
 }
 
 #: The countings of :func:`nsl_utils.counting.flops_per_token` that ``model_counts`` reports.
@@ -58,65 +108,142 @@ def _positive_number(value: float, name: str, example: str) -> float:
     return number
 
 
-def optimal_allocation(flops: float, law: str = "epoch") -> dict[str, Any]:
+def _check_compute(law: str, compute: str) -> None:
+    """Raise a ValueError that says why ``compute`` cannot go into ``law`` and what to pass."""
+    if compute not in COMPUTE_KINDS:
+        raise ValueError(f"compute must be one of {', '.join(COMPUTE_KINDS)}; got {compute!r}")
+    if compute in LAW_COMPUTE[law]:
+        return
+    if law == "kaplan":
+        raise ValueError(
+            "compute='total' cannot go into law 'kaplan': Kaplan et al.'s Eq. (6.1) is fitted on "
+            "C_min, non-embedding compute at a batch far below the critical batch size, while "
+            "C_T = 6 N_T D also counts the embedding parameters, whose share depends on the "
+            "vocabulary and width. Pass the non-embedding budget C_nonemb = 6 N_nonemb D with "
+            "compute='nonemb' (command line: --compute nonemb), or C_min with compute='cmin'"
+        )
+    raise ValueError(
+        f"compute={compute!r} cannot go into law {law!r}: the Chinchilla-form laws are fitted on "
+        "total compute C_T = 6 N_T D, embedding parameters included. Pass C_T with "
+        "compute='total' (command line: --compute total), or use law='kaplan' for a "
+        "non-embedding budget"
+    )
+
+
+def optimal_allocation(
+    flops: float, law: str = "epoch", *, compute: str = "total", warn: bool = True
+) -> dict[str, Any]:
     """Compute-optimal model size and data for a training budget, under one published law.
 
     For the Chinchilla-form laws (``"epoch"``, ``"hoffmann"``, ``"hoffmann-unrounded"``) this is
-    Hoffmann et al. (2022), Eq. (4), via :func:`nsl_utils.laws.compute_optimal`: N* counts
-    total parameters and ``6 N* D* = C``; the loss is Eq. (2) at (N*, D*).
+    Hoffmann et al. (2022), Eq. (4), via :func:`nsl_utils.laws.compute_optimal`: ``flops`` is total
+    compute C_T, N* counts total parameters N_T and ``6 N* D* = C_T``; the loss is their Eq. (2)
+    at (N*, D*), a final training loss on MassiveText.
 
-    For ``"kaplan"``, N* is Kaplan et al. (2020), Eq. (6.1) (:func:`nsl_utils.laws.kaplan_n_opt`),
-    which counts non-embedding parameters and treats C as non-embedding compute; D* follows
-    from C = 6 N* D*, and the loss is their Eq. (1.5) at (N*, D*). Kaplan's losses are on WebText2
-    and Chinchilla's on MassiveText, with different tokenizers: compare losses only within a law.
+    For ``"kaplan"``, ``flops`` is non-embedding compute: C_nonemb of a run at the critical batch
+    size (``compute="nonemb"``), converted to C_min = C_nonemb / 2 by Kaplan et al.'s (2020)
+    Eq. (5.5), or C_min itself (``compute="cmin"``). N* = 1.3e9 C_min^0.73 counts non-embedding
+    parameters (their Eq. 6.1); D* = C_nonemb / (6 N*) is the data such a run processes (their
+    Eq. 6.7, which takes C_nonemb = 2 C_min); the loss is their L(C_min), Eq. (1.3), a test loss on
+    WebText2. Total compute is refused: converting it needs the model's vocabulary and width.
+    A Kaplan loss is not comparable with a Chinchilla-form loss (different data and tokenizer).
+
+    Every quantity that leaves the range the law was fitted on (``fitted_range`` of the law in
+    :mod:`nsl_utils.laws`) gets a sentence in ``warnings``, as does a predicted loss above
+    ln(vocabulary), which a uniform guess beats.
 
     Parameters
     ----------
     flops : float
-        Training compute C in FLOP, > 0 (e.g. 5.76e23, Gopher's budget).
+        Training compute in FLOP, > 0 (e.g. 5.76e23, Gopher's budget), counted as ``compute`` says.
     law : {"epoch", "hoffmann", "hoffmann-unrounded", "kaplan"}
         Which fit to use. ``"epoch"`` is Besiroglu et al.'s (2024) refit, Eq. (3);
         ``"hoffmann"`` the rounded Eq. (10) of Hoffmann et al. (2022); ``"hoffmann-unrounded"``
         the same with the exponents of their Appendix D.2; ``"kaplan"`` Kaplan et al. (2020).
+    compute : {"total", "nonemb", "cmin"}
+        What ``flops`` counts (:data:`COMPUTE_KINDS`): ``"total"`` (C_T, the default, for the
+        Chinchilla-form laws), ``"nonemb"`` or ``"cmin"`` (for ``"kaplan"``).
+    warn : bool
+        Also issue each warning as a :class:`~nsl_utils.laws.FittedRangeWarning` (the command
+        line prints them itself and passes False).
 
     Returns
     -------
     dict
-        ``law``, ``source``, ``flops`` (FLOP), ``n_opt`` (parameters), ``parameter_count``
-        (``"total"`` or ``"non-embedding"``: what ``n_opt`` counts), ``d_opt`` (tokens),
-        ``tokens_per_parameter``, ``loss`` (nats per token) and ``loss_equation``.
+        ``law``, ``source``, ``flops`` (FLOP), ``compute`` and ``compute_meaning`` (what ``flops``
+        counts), ``n_opt`` (parameters), ``parameter_count`` (``"total"`` or ``"non-embedding"``:
+        what ``n_opt`` counts), ``d_opt`` (tokens), ``tokens_per_parameter`` (per parameter of that
+        count), ``loss`` (nats per token), ``loss_equation``, ``loss_measured_on``,
+        ``fitted_range`` (the law's ranges and sources) and ``warnings`` (list of str); for
+        ``"kaplan"`` also ``c_min`` and ``flops_nonembedding`` (FLOP).
 
     Raises
     ------
     ValueError
-        If ``flops`` is not a finite positive number or ``law`` is unknown.
+        If ``flops`` is not a finite positive number, ``law`` or ``compute`` is unknown, or the
+        law cannot take that kind of compute.
     """
     flops = _positive_number(flops, "flops", "5.76e23 FLOP")
     if law not in LAWS:
         raise ValueError(f"law must be one of {', '.join(LAWS)}; got {law!r}")
+    _check_compute(law, compute)
     params = LAWS[law]
+    extra: dict[str, float] = {}
+    beyond: list[str] = []  # warnings that are not about the fitted range
     if params is None:
-        n_opt = float(kaplan_n_opt(flops))
-        d_opt = flops / (6.0 * n_opt)
-        loss = float(kaplan_loss(n_opt, d_opt))
+        c_min = flops if compute == "cmin" else float(kaplan_c_min(flops))
+        c_nonemb = 2.0 * c_min
+        n_opt = float(kaplan_n_opt(c_min))
+        d_opt = c_nonemb / (6.0 * n_opt)
+        loss = float(kaplan_loss_cmin(c_min / PF_DAY))
         source, counted = KAPLAN_2020.source, "non-embedding"
-        equation = "Kaplan et al. (2020), Eq. (1.5)"
+        equation = "Kaplan et al. (2020), Eq. (1.3), L(C_min)"
+        measured_on, vocab = LOSS_MEASURED_ON["kaplan"], KAPLAN_VOCAB_SIZE
+        fitted = KAPLAN_2020.fitted_range
+        outside = fitted.outside(N=n_opt, D=d_opt, C=c_min)
+        breakdown = KAPLAN_BREAKDOWN["C_min_pf_days"]
+        if c_min / PF_DAY > breakdown:
+            beyond.append(
+                f"C_min = {c_min / PF_DAY:.3g} PF-days is beyond C* ~ {breakdown:.0e} PF-days, "
+                "where Kaplan et al. (2020, Sec. 6.3) expect their laws to break down"
+            )
+        extra = {"c_min": c_min, "flops_nonembedding": c_nonemb}
     else:
         n_arr, d_arr = compute_optimal(flops, params)
         n_opt, d_opt = float(n_arr), float(d_arr)
         loss = float(chinchilla_loss(n_opt, d_opt, params))
         source, counted = params.source, "total"
         equation = "Hoffmann et al. (2022), Eq. (2)"
+        measured_on, vocab = LOSS_MEASURED_ON["chinchilla"], _CHINCHILLA_VOCAB
+        fitted = params.fitted_range
+        outside = fitted.outside(N=n_opt, D=d_opt, C=flops) if fitted is not None else []
+    if loss > math.log(vocab):
+        beyond.append(
+            f"the predicted loss {loss:.3g} nats/token exceeds ln({vocab:,}) = "
+            f"{math.log(vocab):.3g}, the loss of a uniform guess over the vocabulary: the law "
+            "has nothing to say here"
+        )
+    messages = [f"law {law!r} extrapolates: {m}" for m in outside]
+    messages += [f"law {law!r}: {m}" for m in beyond]
+    if warn:
+        for message in messages:
+            warnings.warn(message, FittedRangeWarning, stacklevel=2)
     return {
         "law": law,
         "source": source,
         "flops": flops,
+        "compute": compute,
+        "compute_meaning": COMPUTE_KINDS[compute],
+        **extra,
         "n_opt": n_opt,
         "parameter_count": counted,
         "d_opt": d_opt,
         "tokens_per_parameter": d_opt / n_opt,
         "loss": loss,
         "loss_equation": equation,
+        "loss_measured_on": measured_on,
+        "fitted_range": fitted.as_dict() if fitted is not None else None,
+        "warnings": messages,
     }
 
 
@@ -133,10 +260,13 @@ def model_counts(
 ) -> dict[str, Any]:
     """Parameter counts and training FLOPs per token of a GPT-2 shaped transformer.
 
-    Counts come from :func:`nsl_utils.counting.transformer_params`; FLOPs per token (forward
-    and backward) from :func:`nsl_utils.counting.flops_per_token` under ``"6N"`` (6 × total
-    parameters), ``"kaplan"`` (Kaplan et al. 2020, Table 1) and ``"chinchilla"`` (Hoffmann
-    et al. 2022, Appendix F).
+    Counts come from :func:`nsl_utils.counting.transformer_params`: total N_T, embedding N_emb
+    (token and position matrices), an untied output head, and non-embedding N_nonemb. FLOPs per
+    token (forward and backward) come from :func:`nsl_utils.counting.flops_per_token` under
+    ``"6N"`` (6 N_T, so that FLOPs per token × D is the total compute C_T the Chinchilla-form
+    laws take), ``"kaplan"`` (Kaplan et al. 2020, Table 1: 6 N_nonemb plus the attention term
+    6 n_layer n_ctx d_model, which their C = 6 N B S leaves out; no embeddings) and
+    ``"chinchilla"`` (Hoffmann et al. 2022, Appendix F: embeddings, attention and logits included).
 
     Parameters
     ----------
@@ -157,8 +287,9 @@ def model_counts(
     Returns
     -------
     dict
-        ``config`` (the inputs), ``total``, ``embedding``, ``head``, ``non_embedding``
-        (parameters), ``embedding_share`` (fraction of the total in embeddings and untied head),
+        ``config`` (the inputs), ``total`` (N_T), ``embedding`` (N_emb), ``head``,
+        ``non_embedding`` (N_nonemb), all parameter counts; ``embedding_share``
+        ((N_emb + head) / N_T),
         ``flops_per_token`` (FLOP per training token, by method) and, with ``tokens``,
         ``tokens`` and ``training_flops``.
 

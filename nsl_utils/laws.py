@@ -17,19 +17,43 @@ BESIROGLU_2024
     E 1.8172, A 482.01, B 2085.43, α 0.3478, β 0.3658.
 KAPLAN_2020
     Kaplan et al. (2020), Table 5 and Eqs. (1.1)-(1.5), (6.1): see :class:`KaplanConstants`.
+
+Fitted ranges
+-------------
+Every published law above carries, as ``fitted_range``, the region of parameters, tokens and
+compute its coefficients were fitted on (:class:`FittedRange`, numbers from
+:mod:`nsl_utils.published` with their citations). Outside it a law is an extrapolation;
+:meth:`FittedRange.outside` says by how much, and the calculator prints it.
+
+Counting
+--------
+The two families count different things. The Chinchilla form counts total parameters N_T
+(embeddings included) and total compute C_T = 6 N_T D. Kaplan et al. count non-embedding
+parameters N_nonemb and non-embedding compute C_nonemb = 6 N_nonemb B S, and their compute law
+takes C_min, the non-embedding compute at a batch far below the critical batch size
+(:func:`kaplan_c_min`). Their losses are measured on different data with different tokenizers
+(WebText2 with GPT-2's 50,257-token BPE; MassiveText with a 32,000-token SentencePiece), so a
+Kaplan loss and a Chinchilla loss are not comparable numbers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from nsl_utils._validation import as_positive_array, broadcastable
+from nsl_utils import published
+from nsl_utils._validation import as_positive_array, broadcastable, positive_scalar
 from nsl_utils.published import PF_DAY
 
 __all__ = [
+    "FittedRange",
+    "FittedRangeWarning",
+    "CHINCHILLA_FITTED_RANGE",
+    "KAPLAN_FITTED_RANGE",
     "ChinchillaParams",
     "KaplanConstants",
     "HOFFMANN_2022",
@@ -42,8 +66,176 @@ __all__ = [
     "kaplan_loss_d",
     "kaplan_loss_cmin",
     "kaplan_n_opt",
+    "kaplan_c_min",
     "compute_optimal",
 ]
+
+
+class FittedRangeWarning(UserWarning):
+    """A law was evaluated outside the range of parameters, tokens or compute it was fitted on."""
+
+
+_UNITS = {"parameters": "parameters", "tokens": "tokens", "compute": "FLOP"}
+
+
+def _pair(value: Any, name: str) -> tuple[float, float]:
+    """``value`` as a (low, high) pair of finite numbers with 0 < low < high."""
+    try:
+        low, high = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"FittedRange.{name} must be a pair (low, high) of numbers; got {value!r}"
+        ) from None
+    if not (math.isfinite(low) and math.isfinite(high) and 0 < low < high):
+        raise ValueError(
+            f"FittedRange.{name} must satisfy 0 < low < high, both finite; got {(low, high)!r}"
+        )
+    return low, high
+
+
+@dataclass(frozen=True)
+class FittedRange:
+    """The region a law's coefficients were fitted on: model sizes, training tokens, compute.
+
+    A law evaluated outside this region is an extrapolation, however smooth its formula. The
+    ranges are the ones the papers state (see :mod:`nsl_utils.published` for each citation).
+
+    Attributes
+    ----------
+    parameters, tokens, compute : tuple of float
+        (low, high) of the parameter count, training tokens and compute (FLOP) of the runs the
+        law was fitted on.
+    parameter_symbol, compute_symbol : str
+        What the parameter count and the compute count, in the book's ASCII notation:
+        ``"N_T"`` (total) or ``"N_nonemb"`` (non-embedding); ``"C_T"`` (total, 6 N_T D) or
+        ``"C_min"`` (Kaplan's minimum non-embedding compute).
+    parameters_source, tokens_source, compute_source : str
+        Where each range comes from.
+    """
+
+    parameters: tuple[float, float]
+    tokens: tuple[float, float]
+    compute: tuple[float, float]
+    parameter_symbol: str = "N_T"
+    compute_symbol: str = "C_T"
+    parameters_source: str = ""
+    tokens_source: str = ""
+    compute_source: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("parameters", "tokens", "compute"):
+            object.__setattr__(self, name, _pair(getattr(self, name), name))
+
+    def outside(
+        self, *, N: float | None = None, D: float | None = None, C: float | None = None
+    ) -> list[str]:
+        """One sentence for each of ``N``, ``D``, ``C`` that lies outside the fitted range.
+
+        Parameters
+        ----------
+        N : float, optional
+            Parameters, counted as ``parameter_symbol`` says, > 0.
+        D : float, optional
+            Training tokens, > 0.
+        C : float, optional
+            Compute in FLOP, counted as ``compute_symbol`` says, > 0.
+
+        Returns
+        -------
+        list of str
+            Empty when every given value lies inside; otherwise each sentence names the value,
+            the range it leaves, the source of that range and the factor by which it leaves it.
+
+        Raises
+        ------
+        ValueError
+            If a given value is not a finite number > 0.
+        """
+        messages = []
+        checks = [("parameters", self.parameter_symbol, N, "N"), ("tokens", "D", D, "D"),
+                  ("compute", self.compute_symbol, C, "C")]
+        for name, symbol, value, arg in checks:
+            if value is None:
+                continue
+            x = positive_scalar(value, arg)
+            low, high = getattr(self, name)
+            if low <= x <= high:
+                continue
+            unit = _UNITS[name]
+            side, factor = ("below", low / x) if x < low else ("above", x / high)
+            source = getattr(self, f"{name}_source")
+            messages.append(
+                f"{symbol} = {x:.3g} {unit} is outside the fitted range, {low:.3g} to {high:.3g} "
+                f"{unit}" + (f" ({source})" if source else "") + f", a factor {factor:.3g} {side} it"
+            )
+        return messages
+
+    def describe(self) -> str:
+        """The three ranges on one line, e.g. for the command line's output."""
+        return (
+            f"{self.parameter_symbol} {self.parameters[0]:.3g} to {self.parameters[1]:.3g}, "
+            f"D {self.tokens[0]:.3g} to {self.tokens[1]:.3g} tokens, "
+            f"{self.compute_symbol} {self.compute[0]:.3g} to {self.compute[1]:.3g} FLOP"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ranges and their sources as plain lists and strings (JSON-ready)."""
+        return {
+            "parameters": list(self.parameters), "parameter_symbol": self.parameter_symbol,
+            "parameters_source": self.parameters_source,
+            "tokens": list(self.tokens), "tokens_source": self.tokens_source,
+            "compute": list(self.compute), "compute_symbol": self.compute_symbol,
+            "compute_source": self.compute_source,
+        }
+
+
+#: What the Chinchilla-form fits were fitted on. Hoffmann et al.'s Approach 3 (their Sec. 3.3)
+#: fits the final losses of the runs of Approaches 1 and 2; Besiroglu et al. (2024) refit the
+#: same runs, digitised from Hoffmann et al.'s Figure 4, so both share this range. The stated
+#: ranges are the papers': model sizes of Table A9 (the abstract rounds them to "70 million to
+#: over 16 billion"), the abstract's "5 to 500 billion tokens" and the IsoFLOP budgets of
+#: Sec. 3.2. The digitised runs reach a little further (about 0.8B tokens at the low end and
+#: 1.4e18 to 1.3e22 FLOP, pinned in ``tests/test_laws.py``), so the compute and token ranges
+#: here are the conservative ones.
+CHINCHILLA_FITTED_RANGE = FittedRange(
+    parameters=published.HOFFMANN_TABLE_A9_PARAMS_RANGE,
+    tokens=published.HOFFMANN_TOKENS_RANGE,
+    compute=published.HOFFMANN_ISOFLOP_BUDGET_RANGE,
+    parameter_symbol="N_T",
+    compute_symbol="C_T",
+    parameters_source="Hoffmann et al. 2022, Table A9",
+    tokens_source="Hoffmann et al. 2022, abstract",
+    compute_source="Hoffmann et al. 2022, Sec. 3.2, the IsoFLOP budgets",
+)
+
+
+def _kaplan_c_min_at(n_nonemb: float) -> float:
+    """C_min in FLOP at which Kaplan et al.'s Eq. (6.1) returns ``n_nonemb`` parameters."""
+    pf_days = (n_nonemb / published.KAPLAN_N_OPT_PREFACTOR) ** (1.0 / published.KAPLAN_N_OPT_EXPONENT)
+    return pf_days * PF_DAY
+
+
+#: What Kaplan et al. (2020) fitted their laws on: models of 768 to 1.5e9 non-embedding
+#: parameters and datasets of 22 million to 23 billion tokens (their Sec. 3). The paper gives
+#: the compute span in words, "eight orders of magnitude in C_min" (Sec. 1.2); the range here is
+#: the C_min at which their Eq. (6.1), N_opt = 1.3e9 C_min^0.73, returns their smallest and
+#: largest model, about 2.9e-9 to 1.2 PF-days (2.5e11 to 1.1e20 FLOP), which spans those eight
+#: decades. The token range is that of the datasets (unique tokens); their default runs took
+#: 2.5e5 steps of 512 x 1024 tokens (Sec. 2.2), about 1.3e11 tokens processed, repeating the
+#: 2.3e10-token WebText2 (Sec. 2.3). They also expect the laws to break down before
+#: C_min ~ 1e4 PF-days (Sec. 6.3; ``published.KAPLAN_BREAKDOWN``).
+KAPLAN_FITTED_RANGE = FittedRange(
+    parameters=published.KAPLAN_NONEMB_PARAMS_RANGE,
+    tokens=published.KAPLAN_TOKENS_RANGE,
+    compute=(_kaplan_c_min_at(published.KAPLAN_NONEMB_PARAMS_RANGE[0]),
+             _kaplan_c_min_at(published.KAPLAN_NONEMB_PARAMS_RANGE[1])),
+    parameter_symbol="N_nonemb",
+    compute_symbol="C_min",
+    parameters_source="Kaplan et al. 2020, Sec. 3",
+    tokens_source="Kaplan et al. 2020, Sec. 3",
+    compute_source="C_min at which Kaplan et al.'s Eq. (6.1) gives their smallest and largest "
+                   "models; their Sec. 1.2: eight orders of magnitude in C_min",
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +252,9 @@ class ChinchillaParams:
         Exponents of the parameter and data terms.
     source : str
         Where the numbers come from (paper, equation or table).
+    fitted_range : FittedRange, optional
+        The parameters, tokens and compute the coefficients were fitted on, when known
+        (the published fits carry :data:`CHINCHILLA_FITTED_RANGE`). Not part of equality.
     """
 
     E: float
@@ -68,6 +263,7 @@ class ChinchillaParams:
     alpha: float
     beta: float
     source: str = ""
+    fitted_range: FittedRange | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for name in ("E", "A", "B", "alpha", "beta"):
@@ -105,14 +301,17 @@ class ChinchillaParams:
 HOFFMANN_2022 = ChinchillaParams(
     E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28,
     source="Hoffmann et al. (2022), Eq. (10)",
+    fitted_range=CHINCHILLA_FITTED_RANGE,
 )
 HOFFMANN_2022_UNROUNDED = ChinchillaParams(
     E=1.6934, A=406.4, B=410.7, alpha=0.33917, beta=0.28491,
     source="Hoffmann et al. (2022), Appendix D.2 (unrounded exponents)",
+    fitted_range=CHINCHILLA_FITTED_RANGE,
 )
 BESIROGLU_2024 = ChinchillaParams(
     E=1.8172, A=482.01, B=2085.43, alpha=0.3478, beta=0.3658,
     source="Besiroglu et al. (2024), Eq. (3)",
+    fitted_range=CHINCHILLA_FITTED_RANGE,
 )
 
 
@@ -133,6 +332,16 @@ class KaplanConstants:
         0.076, 0.103, 6.4e13 parameters and 1.8e13 tokens.
     n_opt_prefactor, n_opt_exponent : float
         N_opt = 1.3e9 · C_min^0.73 with C_min in PF-days, Eq. (6.1) and Fig. 14.
+    fitted_range : FittedRange
+        Models of 768 to 1.5e9 non-embedding parameters, 22M to 23B tokens, and the C_min
+        that Eq. (6.1) maps onto those models: :data:`KAPLAN_FITTED_RANGE`.
+
+    Notes
+    -----
+    N counts non-embedding parameters N_nonemb; compute is non-embedding compute,
+    C = 6 N_nonemb B S (Sec. 1.3), and the compute laws take C_min (:func:`kaplan_c_min`). The
+    losses are test losses on WebText2 with GPT-2's 50,257-token BPE (Sec. 2); Kaplan et al. note
+    that N_c, D_c and C_c depend on the vocabulary and tokenization (Sec. 1.2).
     """
 
     alpha_N: float = 0.076
@@ -148,6 +357,7 @@ class KaplanConstants:
     n_opt_prefactor: float = 1.3e9
     n_opt_exponent: float = 0.73
     source: str = "Kaplan et al. (2020), Eqs. (1.1)-(1.5), (6.1), Table 2"
+    fitted_range: FittedRange = field(default=KAPLAN_FITTED_RANGE, compare=False, repr=False)
 
 
 KAPLAN_2020 = KaplanConstants()
@@ -158,12 +368,13 @@ def chinchilla_loss(
 ) -> NDArray[np.float64]:
     """Loss of the Chinchilla law, L(N, D) = E + A / N^α + B / D^β.
 
-    Implements Hoffmann et al. (2022), Eq. (2).
+    Implements Hoffmann et al. (2022), Eq. (2). The published fits hold on the range in their
+    ``fitted_range`` (:data:`CHINCHILLA_FITTED_RANGE`); outside it the formula extrapolates.
 
     Parameters
     ----------
     N : array_like
-        Total parameters (embeddings included), > 0. Broadcasts against ``D``.
+        Total parameters N_T (embeddings included), > 0. Broadcasts against ``D``.
     D : array_like
         Training tokens, > 0.
     params : ChinchillaParams
@@ -190,16 +401,16 @@ def kaplan_loss(
     Parameters
     ----------
     N : array_like
-        Non-embedding parameters, > 0.
+        Non-embedding parameters N_nonemb, > 0.
     D : array_like
-        Training tokens, > 0.
+        Dataset size in tokens, > 0 (the law is the early-stopped loss on a dataset of D tokens).
     constants : KaplanConstants
         Defaults to the published ones.
 
     Returns
     -------
     ndarray
-        Loss in nats per token.
+        WebText2 test loss in nats per token.
     """
     N = as_positive_array(N, "N")
     D = as_positive_array(D, "D")
@@ -227,7 +438,9 @@ def kaplan_loss_cmin(
     C_min_pf_days: ArrayLike, constants: KaplanConstants = KAPLAN_2020
 ) -> NDArray[np.float64]:
     """L(C_min) = (C_c^min / C_min)^α_C^min along the compute-efficient frontier
-    (Kaplan et al. 2020, Eq. 1.3). ``C_min_pf_days`` is in PF-days; loss in nats per token."""
+    (Kaplan et al. 2020, Eq. 1.3). ``C_min_pf_days`` is Kaplan's C_min (non-embedding compute at a
+    batch far below the critical batch size, see :func:`kaplan_c_min`) in PF-days; the loss is
+    the WebText2 test loss in nats per token."""
     C = as_positive_array(C_min_pf_days, "C_min_pf_days")
     return (constants.C_c_min_pf_days / C) ** constants.alpha_C_min
 
@@ -240,15 +453,45 @@ def kaplan_n_opt(C: ArrayLike, constants: KaplanConstants = KAPLAN_2020) -> NDAr
     Parameters
     ----------
     C : array_like
-        Training compute in FLOP (converted to PF-days internally), > 0.
+        Kaplan's C_min in FLOP (converted to PF-days internally), > 0: *non-embedding* compute,
+        at a batch far below the critical batch size. It is not total compute C_T = 6 N_T D:
+        a run at the critical batch size spends C_nonemb = 2 C_min (:func:`kaplan_c_min`), and
+        C_T also counts the embedding parameters. The fit covers the C_min of
+        :data:`KAPLAN_FITTED_RANGE` (models of 768 to 1.5e9 non-embedding parameters).
 
     Returns
     -------
     ndarray
-        Non-embedding parameters.
+        Non-embedding parameters N_nonemb.
     """
     C = as_positive_array(C, "C")
     return constants.n_opt_prefactor * (C / PF_DAY) ** constants.n_opt_exponent
+
+
+def kaplan_c_min(C: ArrayLike, batch_over_critical: float = 1.0) -> NDArray[np.float64]:
+    """Kaplan's C_min from the non-embedding compute a run actually spends.
+
+    Implements Kaplan et al. (2020), Eq. (5.5): C_min = C / (1 + B / B_crit(L)), with
+    C = 6 N_nonemb B S the non-embedding compute of a run at batch size B (their Sec. 1.3).
+    C_min is the compute the same loss would need at a batch far below the critical batch
+    size; at the critical batch size (the default, B = B_crit) it is C / 2, as in their Sec. 6.3.
+
+    Parameters
+    ----------
+    C : array_like
+        Non-embedding training compute C_nonemb in FLOP (or PF-days; the unit is kept), > 0.
+        Not total compute: C_T also counts the embedding parameters.
+    batch_over_critical : float
+        B / B_crit(L) of the run, > 0; 1 for training at the critical batch size.
+
+    Returns
+    -------
+    ndarray
+        C_min, in the unit of ``C``.
+    """
+    C = as_positive_array(C, "C")
+    ratio = positive_scalar(batch_over_critical, "batch_over_critical")
+    return C / (1.0 + ratio)
 
 
 def compute_optimal(
@@ -266,14 +509,15 @@ def compute_optimal(
     Parameters
     ----------
     C : array_like
-        Training compute in FLOP, > 0.
+        Total training compute C_T = 6 N_T D in FLOP, > 0. The published fits were fitted on
+        budgets of their ``fitted_range``; far outside it the answer is an extrapolation.
     params : ChinchillaParams
         The law's coefficients.
 
     Returns
     -------
     N_opt, D_opt : ndarray
-        Total parameters and training tokens; ``6 * N_opt * D_opt == C``.
+        Total parameters N_T and training tokens; ``6 * N_opt * D_opt == C``.
     """
     C = as_positive_array(C, "C")
     n_opt = params.G * (C / 6.0) ** params.a

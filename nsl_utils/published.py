@@ -24,6 +24,19 @@ KAPLAN_LOSS_COMPUTE_SLOPE = -0.057
 #: One petaflop/s-day in FLOP: 1e15 FLOP/s × 86,400 s (Kaplan et al. 2020, Sec. 1.3).
 PF_DAY = 1e15 * 24 * 3600
 
+#: Sizes of the models Kaplan et al. (2020, Sec. 3) trained: "from 768 to 1.5 billion
+#: non-embedding parameters".
+KAPLAN_NONEMB_PARAMS_RANGE = (768.0, 1.5e9)
+#: Dataset sizes they trained on: "from 22 million to 23 billion tokens" (Kaplan et al. 2020, Sec. 3).
+KAPLAN_TOKENS_RANGE = (22e6, 23e9)
+#: Their data and tokenizer: WebText2, byte-pair encoding with a vocabulary of 50,257 (Kaplan et
+#: al. 2020, Sec. 2); the losses of their laws are test losses there, in nats per token.
+KAPLAN_VOCAB_SIZE = 50257
+#: Where L(C_min) and L(D) contradict each other, so that Kaplan et al.'s laws "break down at or
+#: before" it (Kaplan et al. 2020, Sec. 6.3, Eq. 6.8): C* ~ 1e4 PF-days, N* ~ 1e12 parameters,
+#: D* ~ 1e12 tokens, L* ~ 1.7 nats/token, each uncertain by an order of magnitude either way.
+KAPLAN_BREAKDOWN = {"C_min_pf_days": 1e4, "N": 1e12, "D": 1e12, "L": 1.7}
+
 # --- Hoffmann et al. (2022), "Training Compute-Optimal Large Language Models" [hoffmann2022training] ---
 #: Exponent a of N_opt ∝ C^a, Approach 3 (Hoffmann et al. 2022, Table 2).
 HOFFMANN_A_APPROACH3 = 0.46
@@ -34,6 +47,16 @@ HOFFMANN_A_APPROACH2 = 0.49
 HOFFMANN_A_APPROACH3_INTERVAL = (0.454, 0.455)
 #: Gopher's training budget in FLOP as Hoffmann et al. count it (Sec. 3.4 and Table 3).
 GOPHER_FLOPS = 5.76e23
+#: Sizes of the models behind the fits: "from 70 million to over 16 billion parameters" (Hoffmann
+#: et al. 2022, abstract); the configurations listed in their Table A9 run from 44M to 16,183M
+#: total parameters (see data/chinchilla_table_a9.csv).
+HOFFMANN_PARAMS_RANGE_ABSTRACT = (70e6, 16e9)
+HOFFMANN_TABLE_A9_PARAMS_RANGE = (44e6, 16.183e9)
+#: Training tokens of those runs: "on 5 to 500 billion tokens" (Hoffmann et al. 2022, abstract).
+HOFFMANN_TOKENS_RANGE = (5e9, 500e9)
+#: The nine IsoFLOP budgets of Approach 2 range "from 6 × 10^18 to 3 × 10^21 FLOPs"
+#: (Hoffmann et al. 2022, Sec. 3.2); Approach 3 fits the final losses of Approaches 1 and 2.
+HOFFMANN_ISOFLOP_BUDGET_RANGE = (6e18, 3e21)
 
 #: Reference models for figures: (total parameters, training tokens). GPT-3: Brown et al. (2020),
 #: Table 2.1 and Sec. 2.2 [brown2020language]; Gopher: Rae et al. (2021) [rae2021scaling];
@@ -64,7 +87,7 @@ EPOCH_A = 0.513
 EPOCH_N_EXCLUDED = 5
 
 # --- Pearce & Song (2024), "Reconciling Kaplan and Chinchilla Scaling Laws" [pearce2024reconciling] ---
-#: ω of N_T = N_\E + ω N_\E^(1/3) fitted to Chinchilla's Table A9 (Pearce & Song 2024, Sec. 3).
+#: ω of N_T = N_nonemb + ω N_nonemb^(1/3) fitted to Chinchilla's Table A9 (Pearce & Song 2024, Sec. 3).
 PEARCE_SONG_OMEGA = 47491.0
 #: Aspect ratio d_model / n_layer implied by that ω (Pearce & Song 2024, Sec. 3).
 PEARCE_SONG_ASPECT_RATIO = 39.2
@@ -81,11 +104,11 @@ PEARCE_SONG_LM_EXPONENT_TOTAL = 0.49
 PEARCE_SONG_LM_EXPONENT_NONEMBEDDING = 0.74
 #: Alternative fits to Chinchilla's Table A9 drawn in Pearce & Song's analysis script
 #: (github.com/TeaPearce/Reconciling_Kaplan_Chinchilla_Scaling_Laws,
-#: script_analysis_kaplan_chinchilla.py, the N_\E-vs-N_T figure): with the exponent of N_\E
+#: script_analysis_kaplan_chinchilla.py, the N_nonemb-vs-N_T figure): with the exponent of N_nonemb
 #: left free it is 0.34 (at ω = 47491), and with it fixed at 1/3 the fit gives ω = 52960.
 PEARCE_SONG_FREE_EXPONENT = 0.34
 PEARCE_SONG_OMEGA_FIXED_EXPONENT = 52960.0
-#: The range of non-embedding compute C_\E over which their simulated study fits the local exponent,
+#: The range of non-embedding compute C_nonemb over which their simulated study fits the local exponent,
 #: as log10 FLOP (Pearce & Song 2024, Sec. 4 and their analysis script): 10^12.95 to 10^20.7.
 PEARCE_SONG_LOG10_COMPUTE_RANGE = (12.95, 20.7)
 

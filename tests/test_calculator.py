@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -14,16 +16,20 @@ from nsl_utils.__main__ import main
 from nsl_utils.counting import flops_per_token, transformer_params
 from nsl_utils.laws import (
     BESIROGLU_2024,
+    CHINCHILLA_FITTED_RANGE,
     HOFFMANN_2022,
     HOFFMANN_2022_UNROUNDED,
+    KAPLAN_FITTED_RANGE,
+    FittedRangeWarning,
     chinchilla_loss,
     compute_optimal,
-    kaplan_loss,
+    kaplan_loss_cmin,
     kaplan_n_opt,
 )
-from nsl_utils.published import GOPHER_FLOPS, REFERENCE_MODELS
+from nsl_utils.published import GOPHER_FLOPS, PF_DAY, REFERENCE_MODELS
 
 GPT2_SMALL = ["--n-layer", "12", "--d-model", "768", "--vocab", "50257", "--n-ctx", "1024"]
+WARNING_PREFIX = "python -m nsl_utils optimal: warning: "
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -43,7 +49,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
      ("hoffmann-unrounded", HOFFMANN_2022_UNROUNDED)],
 )
 def test_optimal_matches_laws_module(law, params):
-    r = calculator.optimal_allocation(GOPHER_FLOPS, law)
+    r = calculator.optimal_allocation(GOPHER_FLOPS, law, warn=False)
     n, d = compute_optimal(GOPHER_FLOPS, params)
     assert r["n_opt"] == pytest.approx(float(n), rel=1e-12)
     assert r["d_opt"] == pytest.approx(float(d), rel=1e-12)
@@ -51,42 +57,145 @@ def test_optimal_matches_laws_module(law, params):
     assert r["tokens_per_parameter"] == pytest.approx(r["d_opt"] / r["n_opt"])
     assert r["loss"] == pytest.approx(float(chinchilla_loss(n, d, params)))
     assert r["parameter_count"] == "total"
+    assert r["compute"] == "total" and r["compute_meaning"].startswith("C_T = 6 N_T D")
+    assert "MassiveText" in r["loss_measured_on"]
     assert r["source"] == params.source
+    assert r["fitted_range"] == CHINCHILLA_FITTED_RANGE.as_dict()
 
 
-def test_optimal_kaplan_counts_non_embedding():
-    r = calculator.optimal_allocation(GOPHER_FLOPS, "kaplan")
+# --- Kaplan's law: what its compute means, converted or refused -----------------------------
+
+
+def test_kaplan_refuses_total_compute():
+    """C_T counts embeddings; Kaplan's C_min does not. No silent conversion."""
+    with pytest.raises(ValueError) as exc:
+        calculator.optimal_allocation(GOPHER_FLOPS, "kaplan")
+    msg = str(exc.value)
+    assert "compute='total' cannot go into law 'kaplan'" in msg
+    assert "C_min" in msg and "C_T = 6 N_T D" in msg
+    assert "compute='nonemb'" in msg and "--compute nonemb" in msg  # the fix
+
+
+@pytest.mark.parametrize("kind", ["nonemb", "cmin"])
+def test_chinchilla_laws_refuse_non_embedding_compute(kind):
+    with pytest.raises(ValueError) as exc:
+        calculator.optimal_allocation(GOPHER_FLOPS, "epoch", compute=kind)
+    msg = str(exc.value)
+    assert f"compute={kind!r} cannot go into law 'epoch'" in msg
+    assert "compute='total'" in msg and "--compute total" in msg
+
+
+def test_kaplan_nonembedding_budget_is_converted_to_c_min():
+    """C_nonemb of a run at the critical batch size is 2 C_min (Kaplan et al. 2020, Eq. 5.5, Sec. 6.3)."""
+    c = GOPHER_FLOPS
+    r = calculator.optimal_allocation(c, "kaplan", compute="nonemb", warn=False)
+    assert r["c_min"] == pytest.approx(c / 2, rel=1e-15)
+    assert r["flops_nonembedding"] == pytest.approx(c, rel=1e-15)
+    assert r["n_opt"] == pytest.approx(float(kaplan_n_opt(c / 2)), rel=1e-12)
+    # D = 2 C_min / (6 N), Kaplan et al.'s Eq. (6.7): the tokens of a run at the critical batch size.
+    assert 6 * r["n_opt"] * r["d_opt"] == pytest.approx(c, rel=1e-12)
+    assert r["loss"] == pytest.approx(float(kaplan_loss_cmin(c / 2 / PF_DAY)), rel=1e-12)
+    assert r["loss_equation"] == "Kaplan et al. (2020), Eq. (1.3), L(C_min)"
     assert r["parameter_count"] == "non-embedding"
-    assert r["n_opt"] == pytest.approx(float(kaplan_n_opt(GOPHER_FLOPS)))
-    assert 6 * r["n_opt"] * r["d_opt"] == pytest.approx(GOPHER_FLOPS)
-    assert r["loss"] == pytest.approx(float(kaplan_loss(r["n_opt"], r["d_opt"])))
-    # Kaplan's law puts far more of a big budget into parameters than Chinchilla's does.
-    assert r["tokens_per_parameter"] < calculator.optimal_allocation(GOPHER_FLOPS)["tokens_per_parameter"]
+    assert "WebText2" in r["loss_measured_on"] and "50,257" in r["loss_measured_on"]
+    assert r["fitted_range"] == KAPLAN_FITTED_RANGE.as_dict()
+    # The old bug: total compute fed straight into Eq. (6.1) gave 0.148 tokens per parameter.
+    assert r["tokens_per_parameter"] == pytest.approx(0.408, abs=0.001)
+    # Kaplan's law still puts far more of a budget into parameters than Chinchilla's does.
+    epoch = calculator.optimal_allocation(GOPHER_FLOPS, warn=False)
+    assert r["tokens_per_parameter"] < epoch["tokens_per_parameter"] / 10
+
+
+def test_kaplan_c_min_budget_is_used_as_given():
+    r = calculator.optimal_allocation(1e18, "kaplan", compute="cmin", warn=False)
+    assert r["c_min"] == 1e18 and r["flops_nonembedding"] == 2e18
+    assert r["n_opt"] == pytest.approx(float(kaplan_n_opt(1e18)), rel=1e-12)
+    assert 6 * r["n_opt"] * r["d_opt"] == pytest.approx(2e18, rel=1e-12)
+
+
+def test_kaplan_loss_is_never_in_a_chinchilla_result():
+    """Each result says what its loss is measured on; the two families differ."""
+    k = calculator.optimal_allocation(1e19, "kaplan", compute="nonemb", warn=False)
+    c = calculator.optimal_allocation(1e19, "epoch", warn=False)
+    assert k["loss_measured_on"] != c["loss_measured_on"]
+    assert "WebText2" not in c["loss_measured_on"] and "MassiveText" not in k["loss_measured_on"]
+
+
+# --- validity warnings: leaving the fitted range ---------------------------------------------
+
+
+def test_inside_the_fitted_range_no_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = calculator.optimal_allocation(1e20, "epoch")
+        k = calculator.optimal_allocation(1e18, "kaplan", compute="nonemb")
+    assert r["warnings"] == [] and k["warnings"] == []
+
+
+def test_tiny_budget_warns_with_the_range_and_the_uniform_guess():
+    """--flops 1e10 used to predict 46.5 nats per token without a word."""
+    with pytest.warns(FittedRangeWarning) as record:
+        r = calculator.optimal_allocation(1e10, "epoch")
+    assert r["loss"] == pytest.approx(46.5, abs=0.05)
+    text = " ".join(r["warnings"])
+    assert [str(w.message) for w in record] == r["warnings"]
+    assert "C_T = 1e+10 FLOP is outside the fitted range, 6e+18 to 3e+21 FLOP" in text
+    assert "Hoffmann et al. 2022, Sec. 3.2" in text
+    assert "N_T = " in text and "4.4e+07 to 1.62e+10 parameters" in text
+    assert "5e+09 to 5e+11 tokens" in text
+    assert f"ln(32,000) = {math.log(32000):.3g}" in text
+
+
+def test_huge_budget_warns():
+    """--flops 1e50 used to print 2.04e12 T parameters without a word."""
+    r = calculator.optimal_allocation(1e50, "epoch", warn=False)
+    assert len(r["warnings"]) == 3
+    assert all("extrapolates" in w and "above it" in w for w in r["warnings"])
+
+
+def test_gopher_budget_is_an_extrapolation_of_every_law():
+    for law in ("epoch", "hoffmann", "hoffmann-unrounded"):
+        r = calculator.optimal_allocation(GOPHER_FLOPS, law, warn=False)
+        assert any("C_T = 5.76e+23 FLOP" in w and "a factor 192 above it" in w for w in r["warnings"])
+    k = calculator.optimal_allocation(GOPHER_FLOPS, "kaplan", compute="nonemb", warn=False)
+    assert any("N_nonemb = " in w and "768 to 1.5e+09 parameters (Kaplan et al. 2020, Sec. 3)" in w
+               for w in k["warnings"])
+    assert not any("C*" in w for w in k["warnings"])  # 3,333 PF-days: below Kaplan's C*
+
+
+def test_kaplan_breakdown_point_is_named():
+    r = calculator.optimal_allocation(1e25, "kaplan", compute="nonemb", warn=False)
+    assert any("C* ~ 1e+04 PF-days" in w and "Sec. 6.3" in w for w in r["warnings"])
 
 
 def test_epoch_law_at_gopher_budget_is_near_chinchilla():
     """Chinchilla (70B params, 1.4T tokens) used Gopher's budget; Epoch's refit agrees within 10%."""
     n_chin, d_chin = REFERENCE_MODELS["Chinchilla"]
-    r = calculator.optimal_allocation(GOPHER_FLOPS, "epoch")
+    r = calculator.optimal_allocation(GOPHER_FLOPS, "epoch", warn=False)
     assert r["n_opt"] == pytest.approx(n_chin, rel=0.10)
     assert r["tokens_per_parameter"] == pytest.approx(d_chin / n_chin, rel=0.10)
 
 
 def test_optimal_grows_with_budget():
-    small, big = (calculator.optimal_allocation(c) for c in (1e20, 1e24))
+    small, big = (calculator.optimal_allocation(c, warn=False) for c in (1e20, 1e24))
     assert big["n_opt"] > small["n_opt"] and big["d_opt"] > small["d_opt"]
     assert big["loss"] < small["loss"]
 
 
 @pytest.mark.parametrize("bad", [0.0, -1e23, float("nan"), float("inf"), "lots"])
 def test_optimal_rejects_bad_flops(bad):
-    with pytest.raises(ValueError, match="flops"):
+    with pytest.raises(ValueError, match=r"flops must be .*e\.g\. 5\.76e23"):
         calculator.optimal_allocation(bad)
 
 
 def test_optimal_rejects_unknown_law():
-    with pytest.raises(ValueError, match="law must be one of"):
+    with pytest.raises(ValueError, match="law must be one of epoch, hoffmann, hoffmann-unrounded, kaplan"):
         calculator.optimal_allocation(1e23, "chinchilla")
+
+
+def test_optimal_rejects_unknown_compute():
+    with pytest.raises(ValueError, match="compute must be one of total, nonemb, cmin; got 'C_T'"):
+        calculator.optimal_allocation(1e23, compute="C_T")
 
 
 # --- model_counts -------------------------------------------------------------------------
@@ -125,25 +234,48 @@ def test_params_rejects_bad_sizes(kwargs):
 
 def test_main_optimal_json(capsys):
     assert main(["optimal", "--flops", "5.76e23", "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert out == calculator.optimal_allocation(5.76e23, "epoch")
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert out == calculator.optimal_allocation(5.76e23, "epoch", warn=False)
+    # Outside the fitted range: the warnings are in the JSON and, one line each, on stderr.
+    assert out["warnings"] and captured.err.splitlines() == [WARNING_PREFIX + w for w in out["warnings"]]
 
 
 @pytest.mark.parametrize("law", list(calculator.LAWS))
 def test_main_optimal_text_each_law(law, capsys):
-    assert main(["optimal", "--flops", "1e22", "--law", law]) == 0
+    compute = calculator.LAW_COMPUTE[law][-1]
+    assert main(["optimal", "--flops", "1e22", "--law", law, "--compute", compute]) == 0
     out = capsys.readouterr().out
-    assert "N*" in out and "D*" in out and "tokens per parameter" in out and "nats/token" in out
-    expected = "non-embedding parameters" if law == "kaplan" else "total parameters"
-    assert expected in out
+    assert "N*" in out and "D*" in out and "tokens per" in out and "nats/token" in out
+    assert "fitted on:" in out and "measured as:" in out
+    if law == "kaplan":
+        assert "non-embedding parameters N_nonemb" in out and "C_nonemb = 1.0000e+22 FLOP" in out
+        assert "C_min   5.0000e+21 FLOP" in out and "not comparable" in out
+    else:
+        assert "total parameters N_T" in out and "C_T = 1.0000e+22 FLOP" in out
 
 
 def test_main_params_text(capsys):
     assert main(["params", *GPT2_SMALL]) == 0
     out = capsys.readouterr().out
-    assert "124,439,808" in out and "non-embedding" in out
+    assert "124,439,808" in out
+    assert "non-embedding parameters N_nonemb" in out and "embedding parameters N_emb" in out
+    assert "total parameters N_T" in out
+    assert "N_E" not in out and "N_\\E" not in out  # the old, ambiguous notation
     for label in ("6N", "kaplan", "chinchilla"):
         assert label in out
+
+
+def test_main_params_tokens_say_which_compute(capsys):
+    assert main(["params", *GPT2_SMALL, "--tokens", "1e9"]) == 0
+    out = capsys.readouterr().out
+    assert "6N gives C_T" in out and "C_nonemb" in out
+
+
+def test_main_huge_counts_have_no_suffix(capsys):
+    assert main(["optimal", "--flops", "1e50"]) == 0
+    out = capsys.readouterr().out
+    assert "2.0396e+24\n" in out and "e+12 T" not in out
 
 
 def test_main_bad_value_is_one_line(capsys):
@@ -164,11 +296,38 @@ def test_main_unknown_law_exits_2(capsys):
 
 
 def test_cli_optimal_json_subprocess():
-    proc = run_cli("optimal", "--flops", "5.76e23", "--law", "kaplan", "--json")
+    proc = run_cli("optimal", "--flops", "5.76e23", "--law", "kaplan", "--compute", "nonemb", "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["law"] == "kaplan" and out["parameter_count"] == "non-embedding"
-    assert np.isclose(out["n_opt"], float(kaplan_n_opt(5.76e23)))
+    assert np.isclose(out["n_opt"], float(kaplan_n_opt(5.76e23 / 2)))
+    assert proc.stderr.splitlines() == [WARNING_PREFIX + w for w in out["warnings"]]
+
+
+@pytest.mark.parametrize("flops", ["1e10", "1e50"])
+def test_cli_warns_outside_the_fitted_range_exit_0(flops):
+    proc = run_cli("optimal", "--flops", flops)
+    assert proc.returncode == 0, proc.stderr
+    assert "Compute-optimal allocation" in proc.stdout and "warning" not in proc.stdout
+    lines = proc.stderr.splitlines()
+    assert len(lines) >= 3 and all(line.startswith(WARNING_PREFIX) for line in lines)
+    assert any("6e+18 to 3e+21 FLOP (Hoffmann et al. 2022, Sec. 3.2, the IsoFLOP budgets)" in line
+               for line in lines)
+    assert any("4.4e+07 to 1.62e+10 parameters (Hoffmann et al. 2022, Table A9)" in line for line in lines)
+    assert any("5e+09 to 5e+11 tokens (Hoffmann et al. 2022, abstract)" in line for line in lines)
+    assert "Traceback" not in proc.stderr
+
+
+def test_cli_kaplan_warning_names_its_range():
+    proc = run_cli("optimal", "--flops", "5.76e23", "--law", "kaplan", "--compute", "nonemb")
+    assert proc.returncode == 0, proc.stderr
+    assert "768 to 1.5e+09 parameters (Kaplan et al. 2020, Sec. 3)" in proc.stderr
+    assert "2.2e+07 to 2.3e+10 tokens" in proc.stderr
+
+
+def test_cli_inside_the_fitted_range_is_silent():
+    proc = run_cli("optimal", "--flops", "1e20")
+    assert proc.returncode == 0 and proc.stderr == ""
 
 
 def test_cli_params_json_subprocess():
@@ -192,6 +351,9 @@ def test_cli_help(command):
         (["optimal", "--flops", "-5.76e23"], "flops"),
         (["optimal", "--flops", "0"], "flops"),
         (["optimal", "--flops", "1e23", "--law", "chinchilla"], "invalid choice"),
+        (["optimal", "--flops", "1e23", "--law", "kaplan"], "--compute nonemb"),
+        (["optimal", "--flops", "1e23", "--compute", "nonemb"], "--compute total"),
+        (["optimal", "--flops", "1e23", "--compute", "flop"], "invalid choice"),
         (["optimal"], "--flops"),
         (["params", "--n-layer", "0", "--d-model", "768"], "n_layer"),
         (["params", "--n-layer", "12"], "--d-model"),

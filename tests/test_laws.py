@@ -89,3 +89,100 @@ def test_params_properties():
 def test_bad_input_names_the_argument(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+# --- the range each law was fitted on -------------------------------------------------------
+
+
+def test_chinchilla_fits_carry_the_papers_range():
+    r = laws.CHINCHILLA_FITTED_RANGE
+    assert r.parameters == published.HOFFMANN_TABLE_A9_PARAMS_RANGE == (44e6, 16.183e9)
+    assert r.tokens == published.HOFFMANN_TOKENS_RANGE == (5e9, 500e9)
+    assert r.compute == published.HOFFMANN_ISOFLOP_BUDGET_RANGE == (6e18, 3e21)
+    assert (r.parameter_symbol, r.compute_symbol) == ("N_T", "C_T")
+    for params in (laws.HOFFMANN_2022, laws.HOFFMANN_2022_UNROUNDED, laws.BESIROGLU_2024):
+        assert params.fitted_range is r
+    # The abstract's rounder "70 million to over 16 billion" lies inside Table A9's span.
+    low, high = published.HOFFMANN_PARAMS_RANGE_ABSTRACT
+    assert r.parameters[0] <= low and high <= r.parameters[1]
+
+
+def test_chinchilla_range_against_the_digitised_runs():
+    """What the docstring of CHINCHILLA_FITTED_RANGE says of Epoch's digitised Figure 4 data."""
+    import pandas as pd
+
+    from nsl_utils.datasets import checked_path
+
+    path = checked_path("svg_extracted_data.csv",
+                        "193478df4e90f040016431996c45682659306840ecdadf83cfb9cd5ca0aa1b30")
+    data = pd.read_csv(path).sort_values("loss").iloc[: -published.EPOCH_N_EXCLUDED]
+    n, c = data["Model Size"].to_numpy(), data["Training FLOP"].to_numpy()
+    d = c / (6 * n)
+    r = laws.CHINCHILLA_FITTED_RANGE
+    assert r.parameters[0] <= n.min() and n.max() <= r.parameters[1] * 1.01
+    assert c.min() == pytest.approx(1.4e18, rel=0.05) and c.max() == pytest.approx(1.3e22, rel=0.05)
+    assert d.min() == pytest.approx(8.2e8, rel=0.05) and d.max() < r.tokens[1]
+    # The stated compute range is the conservative one: the fitted runs reach beyond it.
+    assert c.min() < r.compute[0] and c.max() > r.compute[1]
+
+
+def test_kaplan_range():
+    r = laws.KAPLAN_2020.fitted_range
+    assert r is laws.KAPLAN_FITTED_RANGE
+    assert r.parameters == published.KAPLAN_NONEMB_PARAMS_RANGE == (768.0, 1.5e9)
+    assert r.tokens == published.KAPLAN_TOKENS_RANGE == (22e6, 23e9)
+    assert (r.parameter_symbol, r.compute_symbol) == ("N_nonemb", "C_min")
+    # The compute range is the C_min at which Eq. (6.1) gives the smallest and largest model ...
+    assert float(laws.kaplan_n_opt(r.compute[0])) == pytest.approx(768.0, rel=1e-9)
+    assert float(laws.kaplan_n_opt(r.compute[1])) == pytest.approx(1.5e9, rel=1e-9)
+    assert r.compute[0] / published.PF_DAY == pytest.approx(2.9e-9, rel=0.02)
+    assert r.compute[1] / published.PF_DAY == pytest.approx(1.2, rel=0.02)
+    # ... which spans the "eight orders of magnitude in C_min" of their Sec. 1.2.
+    assert 8 <= np.log10(r.compute[1] / r.compute[0]) < 9
+
+
+def test_outside_names_value_range_source_and_factor():
+    r = laws.CHINCHILLA_FITTED_RANGE
+    assert r.outside(N=1e9, D=2e10, C=1e20) == []
+    assert r.outside(N=44e6, D=500e9, C=6e18) == []  # the ends belong to the range
+    below, above = r.outside(C=6e16), r.outside(N=1.6183e11)
+    assert below == ["C_T = 6e+16 FLOP is outside the fitted range, 6e+18 to 3e+21 FLOP "
+                     "(Hoffmann et al. 2022, Sec. 3.2, the IsoFLOP budgets), a factor 100 below it"]
+    assert above == ["N_T = 1.62e+11 parameters is outside the fitted range, 4.4e+07 to 1.62e+10 "
+                     "parameters (Hoffmann et al. 2022, Table A9), a factor 10 above it"]
+    assert len(r.outside(N=1.0, D=1.0, C=1.0)) == 3
+    assert r.describe() == (
+        "N_T 4.4e+07 to 1.62e+10, D 5e+09 to 5e+11 tokens, C_T 6e+18 to 3e+21 FLOP")
+    assert r.as_dict()["compute"] == [6e18, 3e21]
+
+
+def test_fitted_range_is_not_part_of_equality():
+    refit = laws.ChinchillaParams(**laws.HOFFMANN_2022.as_dict(), source=laws.HOFFMANN_2022.source)
+    assert refit.fitted_range is None and refit == laws.HOFFMANN_2022
+
+
+def test_kaplan_c_min():
+    """Kaplan et al. (2020), Eq. (5.5): C_min = C / (1 + B / B_crit); C / 2 at the critical batch."""
+    assert float(laws.kaplan_c_min(1e20)) == pytest.approx(5e19)
+    assert float(laws.kaplan_c_min(1e20, batch_over_critical=3.0)) == pytest.approx(2.5e19)
+    assert np.allclose(laws.kaplan_c_min([2.0, 4.0], 0.25), [1.6, 3.2])
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: laws.FittedRange(parameters=(1e9, 1e8), tokens=(1, 2), compute=(1, 2)),
+         r"FittedRange\.parameters must satisfy 0 < low < high"),
+        (lambda: laws.FittedRange(parameters=(1, 2), tokens=(0.0, 2), compute=(1, 2)),
+         r"FittedRange\.tokens must satisfy 0 < low < high"),
+        (lambda: laws.FittedRange(parameters=(1, 2), tokens=(1, 2), compute=5e20),
+         r"FittedRange\.compute must be a pair \(low, high\)"),
+        (lambda: laws.CHINCHILLA_FITTED_RANGE.outside(N=-1.0), r"N must be positive"),
+        (lambda: laws.CHINCHILLA_FITTED_RANGE.outside(C=np.nan), r"C contains NaN"),
+        (lambda: laws.kaplan_c_min(1e20, batch_over_critical=0.0), r"batch_over_critical must be positive"),
+        (lambda: laws.kaplan_c_min(-1e20), r"C must be positive"),
+    ],
+)
+def test_range_bad_input_names_the_argument_and_the_fix(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
