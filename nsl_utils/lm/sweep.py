@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nsl_utils._validation import positive_int, positive_scalar
+from nsl_utils.lm.data import CORPORA
 from nsl_utils.lm.model import GPTConfig
 from nsl_utils.provenance import hardware, versions
 
@@ -41,10 +43,8 @@ def budget_batch(budget: float) -> int:
     (Kaplan et al. 2020, Sec. 5; McCandlish et al. 2018). One batch for all sizes of a budget keeps
     the batch from varying with the model inside an IsoFLOP profile.
     """
-    positive = float(budget)
-    if not positive > 0:
-        raise ValueError(f"budget must be a positive FLOP count, e.g. 1e12; got {budget!r}")
-    return max(8, int(round(16 * (positive / 1e11) ** 0.5)))
+    c = positive_scalar(budget, "budget")
+    return max(8, int(round(16 * (c / 1e11) ** 0.5)))
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,6 @@ class Run:
 
     @property
     def vocab_size(self) -> int:
-        from nsl_utils.lm.data import CORPORA
-
         return CORPORA[self.corpus].vocab_size
 
     @property
@@ -194,10 +192,8 @@ def book_lr(d_model: int) -> float:
     (the tests refit it from the committed pilot). Widths outside the piloted 12-64 use the law
     extrapolated.
     """
-    positive = int(d_model)
-    if positive < 1:
-        raise ValueError(f"d_model must be a positive width, e.g. 64; got {d_model!r}")
-    return float(f"{LR_RULE[0] * positive ** -LR_RULE[1]:.3g}")
+    width = positive_int(d_model, "d_model")
+    return float(f"{LR_RULE[0] * width ** -LR_RULE[1]:.3g}")
 
 
 def book_window(budget: float, n_sizes: int = 8) -> list[tuple[int, int, int]]:
