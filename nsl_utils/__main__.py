@@ -8,6 +8,13 @@ and under Kaplan et al.'s law for the same budget counted as non-embedding compu
     python -m nsl_utils optimal --flops 5.76e23
     python -m nsl_utils optimal --flops 5.76e23 --law kaplan --compute nonemb --json
 
+The same budget for a model that will process 2e13 tokens at inference over its life: the
+Chinchilla-optimal plan beside the inference-aware plan of Sardana et al. (2024), with the
+training, inference and lifetime FLOPs of each; ``--loss`` sets a target loss instead of a budget::
+
+    python -m nsl_utils optimal --flops 5.76e23 --inference-tokens 2e13
+    python -m nsl_utils optimal --loss 2.0 --inference-tokens 2e12 --law hoffmann
+
 A query outside the range a law was fitted on prints a warning on stderr (one line each); the
 exit status stays 0. Bad input prints one line on stderr and exits with status 2.
 
@@ -25,7 +32,13 @@ import re
 import sys
 from typing import Any, NoReturn, Sequence
 
-from nsl_utils.calculator import COMPUTE_KINDS, LAWS, model_counts, optimal_allocation
+from nsl_utils.calculator import (
+    COMPUTE_KINDS,
+    LAWS,
+    inference_plan,
+    model_counts,
+    optimal_allocation,
+)
 from nsl_utils.published import PF_DAY
 
 
@@ -97,6 +110,41 @@ def _format_optimal(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _format_plan(r: dict[str, Any]) -> str:
+    chin, aware = r["plans"]["chinchilla"], r["plans"]["inference_aware"]
+    if r["target"] == "flops":
+        target = (f"the loss of the compute-optimal model for C_T = {r['flops']:.4e} FLOP, "
+                  "total training compute 6 N_T D")
+    else:
+        target = "given"
+    rows = [
+        ("N", "total parameters N_T", "n"),
+        ("D", "training tokens", "d_train"),
+        ("D/N", "tokens per total parameter", "tokens_per_parameter"),
+        ("C_T", "training compute 6 N_T D (FLOP)", "training_flops"),
+        ("C_inf", "inference compute 2 N_T D_inf (FLOP)", "inference_flops"),
+        ("C_T+C_inf", "lifetime compute (FLOP)", "lifetime_flops"),
+    ]
+    lines = [
+        f"Inference-aware plan under law '{r['law']}' ({r['source']})",
+        f"  method  {r['method']}",
+        f"  target  L = {r['target_loss']:.4f} nats/token: {target}",
+        f"          measured as: {r['loss_measured_on']}",
+        f"  demand  D_inf = {r['inference_tokens']:.4e} inference tokens over the model's life",
+        f"  {'':<10}{'':<38}{'Chinchilla-optimal':>22}{'inference-aware':>22}",
+    ]
+    for symbol, label, key in rows:
+        fmt = "{:.4g}" if key == "tokens_per_parameter" else "{:.4e}"
+        cells = [fmt.format(plan[key]) + (_human(plan[key]) if key == "n" else "")
+                 for plan in (chin, aware)]
+        lines.append(f"  {symbol:<10}{label:<38}{cells[0]:>22}{cells[1]:>22}")
+    lines.append(f"  saving  the inference-aware plan spends {r['saving_flops']:.4e} FLOP "
+                 f"({r['saving_fraction']:.1%}) less over the model's life, at the same loss")
+    lines.append(f"fitted on: {_fitted_line(r['fitted_range'])} (training only: the law says "
+                 "nothing about inference)")
+    return "\n".join(lines)
+
+
 def _fitted_line(f: dict[str, Any]) -> str:
     (n0, n1), (d0, d1), (c0, c1) = f["parameters"], f["tokens"], f["compute"]
     return (f"{f['parameter_symbol']} {n0:.3g} to {n1:.3g}, D {d0:.3g} to {d1:.3g} tokens, "
@@ -163,12 +211,24 @@ def build_parser() -> argparse.ArgumentParser:
             "predicted loss for a training budget, under a published scaling law. The Chinchilla-"
             "form laws count total parameters N_T and take total compute C_T = 6 N_T D; 'kaplan' "
             "counts non-embedding parameters N_nonemb and takes non-embedding compute "
-            "(--compute nonemb or cmin). A query outside the range a law was fitted on prints a "
-            "warning on stderr; the exit status stays 0."
+            "(--compute nonemb or cmin). With --inference-tokens (or --loss), a Chinchilla-form "
+            "law also plans for inference: the model that reaches the same loss at the least "
+            "training + inference compute (Sardana et al. 2024). A query outside the range a law "
+            "was fitted on prints a warning on stderr; the exit status stays 0."
         ),
     )
-    opt.add_argument("--flops", type=float, required=True, metavar="C",
-                     help="training compute in FLOP, e.g. 5.76e23, counted as --compute says")
+    target = opt.add_mutually_exclusive_group(required=True)
+    target.add_argument("--flops", type=float, metavar="C",
+                        help="training compute in FLOP, e.g. 5.76e23, counted as --compute says")
+    target.add_argument("--loss", type=float, metavar="L",
+                        help="a target loss in nats/token instead of a budget, e.g. 2.0 (a "
+                             "Chinchilla-form law's final training loss, above its E); prints "
+                             "the two plans of --inference-tokens")
+    opt.add_argument("--inference-tokens", type=float, default=None, metavar="T",
+                     help="tokens the model will process at inference over its life, e.g. 2e12: "
+                          "prints the Chinchilla-optimal plan and the inference-aware plan of "
+                          "Sardana et al. 2024 (least 6 N_T D + 2 N_T T at the same loss), with "
+                          "the training, inference and lifetime FLOPs of each")
     opt.add_argument("--compute", choices=list(COMPUTE_KINDS), default="total",
                      help="what --flops counts. total (default): C_T = 6 N_T D, for the "
                           "Chinchilla-form laws; nonemb: C_nonemb = 6 N_nonemb D at the critical "
@@ -211,7 +271,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "optimal":
+        if args.command == "optimal" and (args.loss is not None
+                                          or args.inference_tokens is not None):
+            result = inference_plan(
+                args.flops, args.law, loss=args.loss, compute=args.compute, warn=False,
+                inference_tokens=0.0 if args.inference_tokens is None else args.inference_tokens,
+            )
+            text = _format_plan(result)
+        elif args.command == "optimal":
             result = optimal_allocation(args.flops, args.law, compute=args.compute, warn=False)
             text = _format_optimal(result)
         else:

@@ -1,11 +1,15 @@
 """The planning calculator behind ``python -m nsl_utils``: compute-optimal sizes and model counts.
 
-Two questions people ask before a training run, each answered by one function that returns a
+The questions people ask before a training run, each answered by one function that returns a
 plain dict (what ``--json`` prints):
 
 - :func:`optimal_allocation`: for a compute budget, the compute-optimal parameters N*, training
   tokens D*, tokens per parameter and the loss the chosen published law predicts, with a warning
   for every quantity that leaves the range the law was fitted on.
+- :func:`inference_plan`: for a target loss, or the loss a budget buys, and an expected number of
+  inference tokens, the Chinchilla-optimal plan and the inference-aware plan of Sardana et al.
+  (2024), which reaches the same loss at the least training + inference compute, with the FLOPs
+  of each and the warnings of both.
 - :func:`model_counts`: for a GPT-2 shaped transformer, its total (N_T), embedding (N_emb) and
   non-embedding (N_nonemb) parameters and its training FLOPs per token under the three countings
   of :func:`nsl_utils.counting.flops_per_token`.
@@ -41,6 +45,8 @@ from nsl_utils.laws import (
     FittedRangeWarning,
     chinchilla_loss,
     compute_optimal,
+    compute_optimal_for_loss,
+    inference_optimal,
     kaplan_c_min,
     kaplan_loss_cmin,
     kaplan_n_opt,
@@ -50,10 +56,12 @@ from nsl_utils.published import (
     KAPLAN_VOCAB_SIZE,
     PF_DAY,
     REFERENCE_CONFIGS,
+    SARDANA_INFERENCE_FLOPS_PER_PARAM_TOKEN,
+    SARDANA_TRAINING_FLOPS_PER_PARAM_TOKEN,
 )
 
 __all__ = ["LAWS", "COMPUTE_KINDS", "LAW_COMPUTE", "LOSS_MEASURED_ON", "FLOP_METHODS",
-           "optimal_allocation", "model_counts"]
+           "PLANS", "optimal_allocation", "inference_plan", "model_counts"]
 
 #: The laws ``optimal_allocation`` knows, by the name the command line uses.
 LAWS: dict[str, ChinchillaParams | None] = {
@@ -242,6 +250,168 @@ def optimal_allocation(
         "loss": loss,
         "loss_equation": equation,
         "loss_measured_on": measured_on,
+        "fitted_range": fitted.as_dict() if fitted is not None else None,
+        "warnings": messages,
+    }
+
+
+#: The two plans :func:`inference_plan` compares: what each minimises at the target loss.
+PLANS: dict[str, str] = {
+    "chinchilla": "Chinchilla-optimal: the least training compute 6 N_T D "
+                  "(Hoffmann et al. 2022, Eq. 4)",
+    "inference_aware": "inference-aware: the least training + inference compute "
+                       "6 N_T D + 2 N_T D_inf (Sardana et al. 2024, Eq. 2)",
+}
+
+
+def _nonnegative_number(value: float, name: str, example: str) -> float:
+    """``value`` as a float >= 0, raising a ValueError that a command-line user can act on."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, e.g. {example}; got {value!r}") from None
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(
+            f"{name} must be a finite number >= 0, e.g. {example} (0 for no inference); "
+            f"got {number:g}"
+        )
+    return number
+
+
+def _plan(n: float, d: float, inference_tokens: float) -> dict[str, float]:
+    """One plan's sizes and FLOPs under Sardana et al.'s (2024) accounting."""
+    training = SARDANA_TRAINING_FLOPS_PER_PARAM_TOKEN * n * d
+    inference = SARDANA_INFERENCE_FLOPS_PER_PARAM_TOKEN * n * inference_tokens
+    return {"n": n, "d_train": d, "tokens_per_parameter": d / n, "training_flops": training,
+            "inference_flops": inference, "lifetime_flops": training + inference}
+
+
+def inference_plan(
+    flops: float | None = None,
+    law: str = "epoch",
+    *,
+    loss: float | None = None,
+    inference_tokens: float = 0.0,
+    compute: str = "total",
+    warn: bool = True,
+) -> dict[str, Any]:
+    """The Chinchilla-optimal and the inference-aware plan for one target loss, and their costs.
+
+    Sardana et al. (2024) charge a model of N_T parameters 6 N_T FLOP per training token and
+    2 N_T FLOP per inference token, and choose the N_T and training tokens D that reach a target
+    loss at the least lifetime compute 6 N_T D + 2 N_T D_inf (their Eq. 2, solved by
+    :func:`nsl_utils.laws.inference_optimal`). The Chinchilla-optimal plan reaches the same loss
+    at the least training compute alone (:func:`nsl_utils.laws.compute_optimal_for_loss`). With
+    inference demand the second plan is a smaller model trained on more tokens: it costs more to
+    train and less over its life.
+
+    The target is either a loss or a training budget: with ``flops`` (total compute C_T, as in
+    :func:`optimal_allocation`) the Chinchilla-optimal plan is the compute-optimal model for that
+    budget, and the target is its loss.
+
+    Every quantity of either plan that leaves the range the law was fitted on (its parameters,
+    training tokens and training compute; the law says nothing about inference) gets a sentence
+    in ``warnings``, as does a target loss above ln(vocabulary).
+
+    Parameters
+    ----------
+    flops : float, optional
+        Training budget C_T = 6 N_T D in FLOP, > 0. Give this or ``loss``, not both.
+    law : {"epoch", "hoffmann", "hoffmann-unrounded"}
+        A Chinchilla-form law of :data:`LAWS`; ``"kaplan"`` is refused (its compute law is not
+        of the form L(N, D) = E + A/N^α + B/D^β the optimisation runs along).
+    loss : float, optional
+        Target loss in nats per token (a final training loss on MassiveText, like the law's),
+        above the law's irreducible loss E.
+    inference_tokens : float
+        Tokens the model will process at inference over its life, D_inf >= 0 (e.g. 2e12);
+        0 makes the two plans the same.
+    compute : {"total"}
+        What ``flops`` counts (the default, and the only kind the Chinchilla-form laws take);
+        checked with ``loss`` too, so that a non-embedding budget is never silently ignored.
+    warn : bool
+        Also issue each warning as a :class:`~nsl_utils.laws.FittedRangeWarning`.
+
+    Returns
+    -------
+    dict
+        ``law``, ``source``, ``method``, ``target`` (``"flops"`` or ``"loss"``), ``flops`` (FLOP,
+        or None), ``target_loss`` (nats per token), ``loss_measured_on``, ``inference_tokens``,
+        ``plans`` (``"chinchilla"`` and ``"inference_aware"``, each with ``n`` (N_T), ``d_train``
+        (tokens), ``tokens_per_parameter``, ``training_flops`` (C_T = 6 N_T D),
+        ``inference_flops`` (2 N_T D_inf) and ``lifetime_flops``, all in FLOP), ``plan_meaning``,
+        ``saving_flops`` and ``saving_fraction`` (lifetime compute the inference-aware plan saves,
+        absolute and as a fraction of the Chinchilla-optimal plan's), ``fitted_range`` and
+        ``warnings`` (list of str).
+
+    Raises
+    ------
+    ValueError
+        If neither or both of ``flops`` and ``loss`` are given, a number is out of range (a
+        negative ``inference_tokens``, a ``loss`` at or below the law's E), or the law is
+        unknown or not of the Chinchilla form.
+    """
+    if (flops is None) == (loss is None):
+        raise ValueError(
+            "give exactly one target: flops (a training budget C_T, e.g. 5.76e23; command line "
+            "--flops) or loss (a target loss in nats/token, e.g. 2.0; command line --loss)"
+        )
+    if law not in LAWS:
+        raise ValueError(f"law must be one of {', '.join(LAWS)}; got {law!r}")
+    params = LAWS[law]
+    if params is None:
+        chinchilla_form = ", ".join(repr(name) for name, p in LAWS.items() if p is not None)
+        raise ValueError(
+            f"law {law!r} cannot plan for inference: Sardana et al. (2024) minimise "
+            "6 N D + 2 N D_inf along a curve of equal loss of the Chinchilla law "
+            "L(N, D) = E + A/N^alpha + B/D^beta, and Kaplan et al.'s compute law is not of that "
+            f"form; use one of {chinchilla_form} (command line: --law epoch)"
+        )
+    d_inf = _nonnegative_number(inference_tokens, "inference_tokens", "2e12 tokens")
+    _check_compute(law, compute)
+    if flops is not None:
+        flops = _positive_number(flops, "flops", "5.76e23 FLOP")
+        n_arr, d_arr = compute_optimal(flops, params)
+        target = float(chinchilla_loss(n_arr, d_arr, params))
+    else:
+        target = _positive_number(loss, "loss", f"{params.E + 0.3:.1f} nats/token")
+        n_arr, d_arr = compute_optimal_for_loss(target, params)  # raises if target <= E
+    n_inf, d_tr = inference_optimal(target, d_inf, params) if d_inf > 0 else (n_arr, d_arr)
+    plans = {"chinchilla": _plan(float(n_arr), float(d_arr), d_inf),
+             "inference_aware": _plan(float(n_inf), float(d_tr), d_inf)}
+    fitted = params.fitted_range
+    messages = []
+    for key, label in (("chinchilla", "Chinchilla-optimal plan"),
+                       ("inference_aware", "inference-aware plan")):
+        plan = plans[key]
+        outside = (fitted.outside(N=plan["n"], D=plan["d_train"], C=plan["training_flops"])
+                   if fitted is not None else [])
+        messages += [f"law {law!r} extrapolates, {label}: {m}" for m in outside]
+    if target > math.log(_CHINCHILLA_VOCAB):
+        messages.append(
+            f"law {law!r}: the target loss {target:.3g} nats/token exceeds ln({_CHINCHILLA_VOCAB:,}) "
+            f"= {math.log(_CHINCHILLA_VOCAB):.3g}, the loss of a uniform guess over the "
+            "vocabulary: the law has nothing to say here"
+        )
+    if warn:
+        for message in messages:
+            warnings.warn(message, FittedRangeWarning, stacklevel=2)
+    chinchilla_cost = plans["chinchilla"]["lifetime_flops"]
+    saving = chinchilla_cost - plans["inference_aware"]["lifetime_flops"]
+    return {
+        "law": law,
+        "source": params.source,
+        "method": "Sardana et al. (2024), Eq. (2): least 6 N_T D + 2 N_T D_inf at the target loss",
+        "target": "flops" if flops is not None else "loss",
+        "flops": flops,
+        "compute": compute,
+        "target_loss": target,
+        "loss_measured_on": LOSS_MEASURED_ON["chinchilla"],
+        "inference_tokens": d_inf,
+        "plans": plans,
+        "plan_meaning": dict(PLANS),
+        "saving_flops": saving,
+        "saving_fraction": saving / chinchilla_cost,
         "fitted_range": fitted.as_dict() if fitted is not None else None,
         "warnings": messages,
     }

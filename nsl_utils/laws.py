@@ -17,6 +17,16 @@ BESIROGLU_2024
     E 1.8172, A 482.01, B 2085.43, α 0.3478, β 0.3658.
 KAPLAN_2020
     Kaplan et al. (2020), Table 5 and Eqs. (1.1)-(1.5), (6.1): see :class:`KaplanConstants`.
+SARDANA_2024
+    Hoffmann et al.'s Approach-3 law with the coefficients that reproduce the worked example of
+    Sardana et al. (2024), Fig. 1: E 1.69, A 406.4, B 410.7, α 0.336, β 0.283.
+
+Inference-aware planning
+------------------------
+Sardana et al. (2024) charge a model 6 N_T FLOP per training token and 2 N_T per inference token,
+and ask for the N_T and training tokens D that reach a target loss at the least lifetime compute
+6 N_T D + 2 N_T D_inf (:func:`lifetime_compute`, :func:`inference_optimal`). With no inference
+the answer is the Chinchilla optimum for that loss (:func:`compute_optimal_for_loss`).
 
 Fitted ranges
 -------------
@@ -46,7 +56,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from nsl_utils import published
-from nsl_utils._validation import as_positive_array, broadcastable, positive_scalar
+from nsl_utils._validation import (
+    as_finite_array,
+    as_positive_array,
+    broadcastable,
+    positive_scalar,
+)
 from nsl_utils.published import PF_DAY
 
 __all__ = [
@@ -68,6 +83,11 @@ __all__ = [
     "kaplan_n_opt",
     "kaplan_c_min",
     "compute_optimal",
+    "SARDANA_2024",
+    "lifetime_compute",
+    "chinchilla_tokens_for_loss",
+    "compute_optimal_for_loss",
+    "inference_optimal",
 ]
 
 
@@ -524,3 +544,216 @@ def compute_optimal(
     d_opt = (C / 6.0) ** params.b / params.G
     return n_opt, d_opt
 
+
+#: Hoffmann et al.'s Approach-3 law as Sardana et al. (2024) evaluate it: with these coefficients
+#: their Fig. 1 reproduces to the digits printed (see ``published.SARDANA_CHINCHILLA_FIT``). Fitted
+#: on Hoffmann et al.'s runs, so it carries their range.
+SARDANA_2024 = ChinchillaParams(
+    **published.SARDANA_CHINCHILLA_FIT,
+    source="Hoffmann et al. (2022), Approach 3, with the exponents of Sardana et al. (2024), Fig. 1",
+    fitted_range=CHINCHILLA_FITTED_RANGE,
+)
+
+
+def _nonnegative_array(value: ArrayLike, name: str, what: str) -> NDArray[np.float64]:
+    """``value`` as a float array, raising unless every entry is finite and >= 0."""
+    arr = as_finite_array(value, name)
+    if np.any(arr < 0):
+        raise ValueError(
+            f"{name} must be >= 0 ({what}); got a minimum of {float(arr.min()):g}: pass 0 for none"
+        )
+    return arr
+
+
+def _target_loss(loss: ArrayLike, params: ChinchillaParams) -> NDArray[np.float64]:
+    """``loss`` as a float array, raising unless every entry lies above the law's E."""
+    arr = as_finite_array(loss, "loss")
+    if np.any(arr <= params.E):
+        source = f" under {params.source}" if params.source else ""
+        raise ValueError(
+            f"loss = {arr.min():.4g} nats/token is unreachable{source}: the law never falls to "
+            f"its irreducible loss E = {params.E:.4g}, however large N and D; pass a target loss "
+            f"above {params.E:.4g}"
+        )
+    return arr
+
+
+def lifetime_compute(N: ArrayLike, D: ArrayLike, inference_tokens: ArrayLike) -> NDArray[np.float64]:
+    """Training plus inference compute of a model, 6 N D + 2 N D_inf.
+
+    Implements the objective of Sardana et al. (2024), Eq. (2): a training token costs 6 N FLOP
+    (forward and backward pass) and an inference token 2 N FLOP (forward pass only). The first
+    term is the training compute C_T = 6 N_T D of the Chinchilla-form laws.
+
+    Parameters
+    ----------
+    N : array_like
+        Total parameters N_T, > 0.
+    D : array_like
+        Training tokens, > 0.
+    inference_tokens : array_like
+        Tokens the model processes at inference over its life, D_inf >= 0 (prompt and generated
+        tokens alike: each costs one forward pass). All three broadcast together.
+
+    Returns
+    -------
+    ndarray
+        Lifetime compute in FLOP.
+    """
+    N = as_positive_array(N, "N")
+    D = as_positive_array(D, "D")
+    d_inf = _nonnegative_array(inference_tokens, "inference_tokens", "tokens served over the "
+                               "model's life")
+    broadcastable(N=N, D=D, inference_tokens=d_inf)
+    return (published.SARDANA_TRAINING_FLOPS_PER_PARAM_TOKEN * N * D
+            + published.SARDANA_INFERENCE_FLOPS_PER_PARAM_TOKEN * N * d_inf)
+
+
+def chinchilla_tokens_for_loss(
+    N: ArrayLike, loss: ArrayLike, params: ChinchillaParams = BESIROGLU_2024
+) -> NDArray[np.float64]:
+    """Training tokens at which a model of N parameters reaches ``loss``: Eq. (2) solved for D.
+
+    From L = E + A / N^α + B / D^β (Hoffmann et al. 2022, Eq. 2),
+    D = (B / (L - E - A / N^α))^(1/β). Sardana et al. (2024, Sec. 2) use it to put every model
+    size on the same iso-loss curve.
+
+    Parameters
+    ----------
+    N : array_like
+        Total parameters N_T, > 0. Broadcasts against ``loss``.
+    loss : array_like
+        Target loss in nats per token; it must lie above E + A / N^α, the loss of N parameters
+        trained on infinite data.
+    params : ChinchillaParams
+        The law's coefficients.
+
+    Returns
+    -------
+    ndarray
+        Training tokens D.
+
+    Raises
+    ------
+    ValueError
+        If N is not positive, or the loss is out of reach of a model of that size.
+    """
+    N = as_positive_array(N, "N")
+    target = _target_loss(loss, params)
+    broadcastable(N=N, loss=target)
+    floor = params.E + params.A / N**params.alpha  # the loss of N parameters on infinite data
+    short = np.broadcast_arrays(target <= floor, target, N, floor)
+    if np.any(short[0]):
+        i = np.flatnonzero(short[0])[0]
+        l_bad, n_bad, floor_bad = (np.ravel(x)[i] for x in short[1:])
+        raise ValueError(
+            f"loss = {l_bad:.4g} nats/token is out of reach of N = {n_bad:.3g} parameters: even "
+            f"infinite data leaves E + A/N^alpha = {floor_bad:.4g}; pass a larger N or a loss "
+            f"above {floor_bad:.4g}"
+        )
+    return (params.B / (target - floor)) ** (1.0 / params.beta)
+
+
+def compute_optimal_for_loss(
+    loss: ArrayLike, params: ChinchillaParams = BESIROGLU_2024
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The Chinchilla-optimal model for a target loss: least training compute 6 N D at L(N, D) = L.
+
+    At the compute optimum the two reducible terms stand in the ratio α A / N^α = β B / D^β
+    (Hoffmann et al. 2022, Eq. 4, read at fixed loss), so with s = L - E
+
+    .. math::
+        N = \\left(\\frac{A (\\alpha+\\beta)}{\\beta s}\\right)^{1/\\alpha}, \\quad
+        D = \\left(\\frac{B (\\alpha+\\beta)}{\\alpha s}\\right)^{1/\\beta}.
+
+    It is the point of :func:`compute_optimal` whose loss is L, and the answer of Sardana et
+    al.'s (2024) Eq. (2) for no inference.
+
+    Parameters
+    ----------
+    loss : array_like
+        Target loss in nats per token, > E.
+    params : ChinchillaParams
+        The law's coefficients.
+
+    Returns
+    -------
+    N, D : ndarray
+        Total parameters N_T and training tokens.
+
+    Raises
+    ------
+    ValueError
+        If a loss is not above the law's irreducible loss E.
+    """
+    target = _target_loss(loss, params)
+    s = target - params.E
+    total = params.alpha + params.beta
+    n = (params.A * total / (params.beta * s)) ** (1.0 / params.alpha)
+    d = (params.B * total / (params.alpha * s)) ** (1.0 / params.beta)
+    return n, d
+
+
+def inference_optimal(
+    loss: ArrayLike, inference_tokens: ArrayLike, params: ChinchillaParams = BESIROGLU_2024
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Model size and training tokens that reach a loss at the least training + inference compute.
+
+    Solves Sardana et al. (2024), Eq. (2),
+
+    .. math::
+        N^*, D^* = \\operatorname*{arg\\,min}_{N, D \\,:\\, L(N, D) = \\ell}\\;
+        6 N D + 2 N D_\\text{inf},
+
+    with L the Chinchilla law (Hoffmann et al. 2022, Eq. 2). Setting the derivative along the
+    iso-loss curve to zero gives, with x = A / N^α and y = B / D^β,
+
+    .. math::
+        \\frac{\\alpha x}{\\beta y} = 1 + \\frac{D_\\text{inf}}{3 D},
+
+    whose left side grows and right side falls with D, so the root is unique; it is found by
+    bisection in log D (Sardana et al. use Newton's method on the same condition). With
+    D_inf = 0 it is the Chinchilla optimum, :func:`compute_optimal_for_loss`; inference demand
+    moves it to a smaller model trained on more tokens.
+
+    Parameters
+    ----------
+    loss : array_like
+        Target loss in nats per token, > E. Broadcasts against ``inference_tokens``.
+    inference_tokens : array_like
+        Tokens the model will process at inference over its life, D_inf >= 0.
+    params : ChinchillaParams
+        The law's coefficients. The published fits hold on their ``fitted_range``; demand
+        pushes the answer to more tokens per parameter than any run they were fitted on.
+
+    Returns
+    -------
+    N, D : ndarray
+        Total parameters N_T and training tokens; the lifetime compute is
+        :func:`lifetime_compute` of (N, D, inference_tokens).
+
+    Raises
+    ------
+    ValueError
+        If a loss is not above E, or inference_tokens is negative or not finite.
+    """
+    target = _target_loss(loss, params)
+    d_inf = _nonnegative_array(inference_tokens, "inference_tokens", "tokens served over the "
+                               "model's life")
+    broadcastable(loss=target, inference_tokens=d_inf)
+    target, d_inf = np.broadcast_arrays(target, d_inf)
+    a, b = params.alpha, params.beta
+    s = target - params.E
+    n_chin, d_chin = compute_optimal_for_loss(target, params)  # the root for D_inf = 0: a lower bound
+    k = 1.0 + d_inf / (3.0 * d_chin)
+    d_high = (params.B / s * (1.0 + b * k / a)) ** (1.0 / b)  # where alpha x / (beta y) >= k
+    lo, hi = np.log(d_chin), np.log(d_high)
+    for _ in range(200):  # bisection: the bracket shrinks to float precision long before
+        mid = 0.5 * (lo + hi)
+        d = np.exp(mid)
+        excess = (a / b) * (s * d**b / params.B - 1.0) - 1.0 - d_inf / (3.0 * d)
+        lo, hi = np.where(excess < 0, mid, lo), np.where(excess < 0, hi, mid)
+    d_opt = np.exp(0.5 * (lo + hi))
+    n_opt = (params.A / (s - params.B / d_opt**b)) ** (1.0 / a)
+    none = d_inf == 0  # no inference: the closed form, exactly
+    return np.where(none, n_chin, n_opt), np.where(none, d_chin, d_opt)

@@ -119,6 +119,39 @@ PORIAN_STAIRCASE_RW = (0.835, 0.706, 0.602, 0.571, 0.497)
 #: The same steps on OpenWebText2 (Porian et al. 2024, Table 1).
 PORIAN_STAIRCASE_OWT2 = (0.864, 0.699, 0.603, 0.574, 0.518)
 
+# --- Sardana et al. (2024), "Beyond Chinchilla-Optimal" [sardana2024beyond] ---
+#: Their FLOP accounting (Sardana et al. 2024, Sec. 2, the objective of Eq. 2): training costs 6 N
+#: FLOP per training token (forward and backward pass), inference 2 N FLOP per inference token
+#: (forward pass only), N counting the model's parameters as Chinchilla does (the book's N_T).
+SARDANA_TRAINING_FLOPS_PER_PARAM_TOKEN = 6.0
+SARDANA_INFERENCE_FLOPS_PER_PARAM_TOKEN = 2.0
+#: The worked example of their Figure 1 (ICML 2024 version; the first arXiv version, by Sardana &
+#: Frankle, December 2023, has other figures): "An LLM developer seeking to train a 13B model who
+#: expects 2 trillion tokens of inference demand during the model's lifetime can reduce their total
+#: compute by 1.7 × 10^22 FLOPs (17%) by instead training a 7B model on more data". The 13B model
+#: is Chinchilla-optimal; the 7B model reaches the same loss. The printed precision (two digits, a
+#: whole percent, a whole billion) is the tolerance of the reproduction.
+SARDANA_FIG1 = {
+    "chinchilla_params": 13e9,
+    "inference_tokens": 2e12,
+    "inference_aware_params": 7e9,
+    "saving_flops": 1.7e22,
+    "saving_fraction": 0.17,
+}
+#: The Chinchilla Approach-3 coefficients with which their Figure 1 reproduces to the digits
+#: printed: Hoffmann et al.'s E = 1.69, A = 406.4, B = 410.7 (Eq. 10) with the exponents to three
+#: decimals, α = 0.336 and β = 0.283, values that some re-implementations of the Chinchilla law
+#: also use with that A and B. With Eq. (10)'s two-decimal 0.34 and 0.28 the same example saves
+#: 1.2e22 FLOP (9%), and with the Appendix-D.2 exponents 1.6e22 FLOP (16%).
+SARDANA_CHINCHILLA_FIT = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.336, "beta": 0.283}
+#: Their check of the law far from Chinchilla's ratios: "we train 47 models of varying sizes and
+#: parameter counts ... and find that model quality continues to improve as we scale tokens per
+#: parameter to extreme ranges (up to 10,000)", and a fit made "only from data collected at typical
+#: token/parameter ratios overestimates the impact of additional tokens at these extreme ranges"
+#: (Sardana et al. 2024, abstract).
+SARDANA_N_MODELS = 47
+SARDANA_MAX_TOKENS_PER_PARAMETER = 10_000
+
 # --- Model shapes and nominal sizes, for counting parameters ---
 #: Shapes (n_layer, d_model, n_head, vocab_size, n_ctx) and nominal total parameters.
 #: GPT-2 small: Radford et al. (2019) and the released checkpoint's configuration [radford2019language].

@@ -367,3 +367,174 @@ def test_cli_bad_input_one_line_no_traceback(args, needle):
     assert "Traceback" not in proc.stderr
     assert proc.stderr.count("\n") == 1, proc.stderr
     assert needle in proc.stderr
+
+
+# --- inference_plan: Sardana et al. (2024) ------------------------------------------------
+
+from nsl_utils.laws import (  # noqa: E402
+    SARDANA_2024,
+    compute_optimal_for_loss,
+    inference_optimal,
+    lifetime_compute,
+)
+
+
+@pytest.mark.parametrize("law", ["epoch", "hoffmann", "hoffmann-unrounded"])
+def test_plan_for_a_budget_starts_from_the_compute_optimal_model(law):
+    r = calculator.inference_plan(GOPHER_FLOPS, law, inference_tokens=2e13, warn=False)
+    base = calculator.optimal_allocation(GOPHER_FLOPS, law, warn=False)
+    chin, aware = r["plans"]["chinchilla"], r["plans"]["inference_aware"]
+    assert chin["n"] == base["n_opt"] and chin["d_train"] == base["d_opt"]
+    assert r["target_loss"] == base["loss"] and r["target"] == "flops" and r["flops"] == GOPHER_FLOPS
+    n, d = inference_optimal(base["loss"], 2e13, calculator.LAWS[law])
+    assert aware["n"] == pytest.approx(float(n), rel=1e-12) and aware["d_train"] == pytest.approx(float(d), rel=1e-12)
+    # Sardana et al.'s accounting, for each plan.
+    for plan in (chin, aware):
+        assert plan["training_flops"] == pytest.approx(6 * plan["n"] * plan["d_train"], rel=1e-12)
+        assert plan["inference_flops"] == pytest.approx(2 * plan["n"] * 2e13, rel=1e-12)
+        assert plan["lifetime_flops"] == pytest.approx(
+            float(lifetime_compute(plan["n"], plan["d_train"], 2e13)), rel=1e-12)
+        assert plan["tokens_per_parameter"] == pytest.approx(plan["d_train"] / plan["n"])
+        assert float(chinchilla_loss(plan["n"], plan["d_train"], calculator.LAWS[law])) == pytest.approx(r["target_loss"])
+    assert chin["training_flops"] == pytest.approx(GOPHER_FLOPS, rel=1e-12)
+    # The inference-aware model is smaller, trains longer and costs less over its life.
+    assert aware["n"] < chin["n"] and aware["d_train"] > chin["d_train"]
+    assert aware["training_flops"] > chin["training_flops"]
+    assert r["saving_flops"] == pytest.approx(chin["lifetime_flops"] - aware["lifetime_flops"])
+    assert 0 < r["saving_fraction"] == pytest.approx(r["saving_flops"] / chin["lifetime_flops"])
+
+
+def test_plan_for_a_target_loss():
+    r = calculator.inference_plan(law="hoffmann", loss=2.0, inference_tokens=2e12, warn=False)
+    n, d = compute_optimal_for_loss(2.0, HOFFMANN_2022)
+    assert r["target"] == "loss" and r["flops"] is None and r["target_loss"] == 2.0
+    assert r["plans"]["chinchilla"]["n"] == float(n) and r["plans"]["chinchilla"]["d_train"] == float(d)
+    assert r["plans"]["inference_aware"]["n"] < float(n)
+
+
+def test_plan_without_inference_is_the_chinchilla_plan():
+    r = calculator.inference_plan(loss=2.1, warn=False)
+    assert r["inference_tokens"] == 0.0
+    assert r["plans"]["chinchilla"] == r["plans"]["inference_aware"]
+    assert r["saving_flops"] == 0.0 and r["plans"]["chinchilla"]["inference_flops"] == 0.0
+
+
+def test_plan_inside_the_fitted_range_is_silent():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = calculator.inference_plan(1e20, inference_tokens=1e11)
+    assert r["warnings"] == [] and r["saving_fraction"] > 0.1
+
+
+def test_plan_warns_for_each_plan_outside_the_fitted_range():
+    with pytest.warns(FittedRangeWarning) as record:
+        r = calculator.inference_plan(GOPHER_FLOPS, inference_tokens=2e13)
+    assert [str(w.message) for w in record] == r["warnings"]
+    chin = [w for w in r["warnings"] if "Chinchilla-optimal plan:" in w]
+    aware = [w for w in r["warnings"] if "inference-aware plan:" in w]
+    assert len(chin) == 3 and len(aware) == 3  # N_T, D and C_T of each
+    assert any("D = 5.24e+12 tokens is outside the fitted range, 5e+09 to 5e+11 tokens" in w for w in aware)
+    assert any("C_T = 5.76e+23 FLOP" in w for w in chin)
+
+
+def test_plan_sardana_fig1_through_the_calculator(monkeypatch):
+    """Sardana et al.'s Fig. 1 with their coefficients, through inference_plan: the budget at which
+    the Chinchilla-optimal model has 13B parameters, 2T inference tokens."""
+    monkeypatch.setitem(calculator.LAWS, "sardana", SARDANA_2024)
+    monkeypatch.setitem(calculator.LAW_COMPUTE, "sardana", ("total",))
+    c_13b = 6 * (13e9 / SARDANA_2024.G) ** (1 / SARDANA_2024.a)
+    r = calculator.inference_plan(c_13b, "sardana", inference_tokens=2e12, warn=False)
+    assert r["plans"]["chinchilla"]["n"] == pytest.approx(13e9)
+    assert r["plans"]["inference_aware"]["n"] == pytest.approx(7e9, abs=0.5e9)
+    assert r["saving_flops"] == pytest.approx(1.7e22, abs=0.05e22)
+    assert r["saving_fraction"] == pytest.approx(0.17, abs=0.005)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({}, "exactly one target: flops .* or loss"),
+        ({"flops": 1e23, "loss": 2.0}, "exactly one target"),
+        ({"flops": 1e23, "inference_tokens": -1e12}, r"inference_tokens must be a finite number >= 0.*got -1e\+12"),
+        ({"flops": 1e23, "inference_tokens": float("nan")}, "inference_tokens must be a finite number >= 0"),
+        ({"flops": 1e23, "inference_tokens": "many"}, "inference_tokens must be a number"),
+        ({"loss": 1.7, "inference_tokens": 1e12}, r"loss = 1\.7 .*unreachable.*E = 1\.817.*pass a target loss above"),
+        ({"loss": -2.0}, r"loss must be a finite number > 0"),
+        ({"flops": -1e23}, "flops must be a finite number > 0"),
+        ({"flops": 1e23, "law": "kaplan", "compute": "nonemb", "inference_tokens": 1e12},
+         r"law 'kaplan' cannot plan for inference.*use one of 'epoch'"),
+        ({"flops": 1e23, "law": "chinchilla"}, "law must be one of"),
+        ({"loss": 2.0, "compute": "nonemb"}, "compute='nonemb' cannot go into law 'epoch'"),
+    ],
+)
+def test_plan_rejects_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        calculator.inference_plan(**{"warn": False, **kwargs})
+
+
+def test_main_inference_json(capsys):
+    assert main(["optimal", "--flops", "5.76e23", "--inference-tokens", "2e13", "--json"]) == 0
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert out == calculator.inference_plan(5.76e23, inference_tokens=2e13, warn=False)
+    assert captured.err.splitlines() == [WARNING_PREFIX + w for w in out["warnings"]]
+
+
+def test_main_inference_text_prints_both_plans_and_their_costs(capsys):
+    assert main(["optimal", "--loss", "2.0", "--inference-tokens", "2e12", "--law", "hoffmann"]) == 0
+    out = capsys.readouterr().out
+    r = calculator.inference_plan(loss=2.0, law="hoffmann", inference_tokens=2e12, warn=False)
+    assert "Chinchilla-optimal" in out and "inference-aware" in out and "Sardana et al. (2024)" in out
+    assert "target  L = 2.0000 nats/token: given" in out and "D_inf = 2.0000e+12" in out
+    for plan in r["plans"].values():
+        for key in ("n", "d_train", "training_flops", "inference_flops", "lifetime_flops"):
+            assert f"{plan[key]:.4e}" in out, key
+    assert "total parameters N_T" in out and "lifetime compute" in out
+    assert f"{r['saving_flops']:.4e} FLOP ({r['saving_fraction']:.1%}) less" in out
+    assert "fitted on:" in out
+
+
+def test_main_budget_with_inference_names_the_budget(capsys):
+    assert main(["optimal", "--flops", "1e20", "--inference-tokens", "1e11"]) == 0
+    captured = capsys.readouterr()
+    assert "compute-optimal model for C_T = 1.0000e+20 FLOP" in captured.out and captured.err == ""
+
+
+def test_main_without_inference_keeps_the_allocation_output(capsys):
+    assert main(["optimal", "--flops", "1e20"]) == 0
+    assert capsys.readouterr().out.startswith("Compute-optimal allocation under law 'epoch'")
+
+
+def test_cli_inference_subprocess_warns_exit_0():
+    proc = run_cli("optimal", "--flops", "5.76e23", "--inference-tokens", "2e13")
+    assert proc.returncode == 0, proc.stderr
+    assert "Inference-aware plan" in proc.stdout and "warning" not in proc.stdout
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 6 and all(line.startswith(WARNING_PREFIX) for line in lines)
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["optimal", "--flops", "1e23", "--inference-tokens", "-1e12"], "inference_tokens must be a finite number >= 0"),
+        (["optimal", "--loss", "1.5", "--inference-tokens", "1e12"], "pass a target loss above 1.817"),
+        (["optimal", "--loss", "2", "--flops", "1e23"], "not allowed with argument"),
+        (["optimal", "--inference-tokens", "1e12"], "one of the arguments --flops --loss is required"),
+        (["optimal", "--flops", "1e23", "--law", "kaplan", "--compute", "nonemb", "--inference-tokens", "1e12"],
+         "cannot plan for inference"),
+        (["optimal", "--loss", "2.0", "--law", "kaplan"], "cannot plan for inference"),
+        (["optimal", "--flops", "1e23", "--inference-tokens", "lots"], "invalid float value"),
+    ],
+)
+def test_cli_inference_bad_input_one_line_no_traceback(args, needle):
+    proc = run_cli(*args)
+    assert proc.returncode == 2
+    assert proc.stdout == "" and "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1, proc.stderr
+    assert needle in proc.stderr
+
+
+def test_cli_help_lists_the_inference_options():
+    proc = run_cli("optimal", "--help")
+    assert "--inference-tokens" in proc.stdout and "--loss" in proc.stdout
+    assert "Sardana" in proc.stdout
