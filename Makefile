@@ -3,6 +3,8 @@
 #   make test   set up .venv, unit tests, nbval over every notebook, strict book build, site test
 #   make lab    JupyterLab on the notebooks
 #   make clean  remove build outputs (make distclean also removes .venv)
+#   make book EDITION=student   the same book without the exercises' solutions, in _build/student
+#   make figures                every figure at slide resolution (PNG, 200 dpi) with its caption, in _build/figures
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -10,12 +12,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Two cores on the reference machine; override with `make test JOBS=4`.
 JOBS ?= 2
+# `full` keeps each exercise's solution, folded; `student` leaves them out (sphinx-exercise's
+# hide_solutions, set in a configuration scripts/edition_config.py derives from _config.yml).
+EDITION ?= full
+STUDENT_CONFIG := _build/student/_config.yml
 
-.PHONY: book test unit nbval build-strict site lab clean distclean lock
+.PHONY: book test unit nbval build-strict site lab clean distclean lock figures
 
 # Published-value checks in the notebooks (nsl_utils.book.Checks) raise in the build and the tests,
 # so a broken reproduction fails; in `make lab` they explain instead, so exercises run to the end.
-book nbval build-strict: export NSL_STRICT = 1
+book nbval build-strict figures: export NSL_STRICT = 1
 
 $(STAMP): requirements.txt requirements-lock.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,8 +31,19 @@ $(STAMP): requirements.txt requirements-lock.txt pyproject.toml
 	touch $@
 
 book: $(STAMP)
+ifeq ($(EDITION),full)
 	$(BIN)/jupyter-book build .
 	@echo "The book: $(CURDIR)/_build/html/index.html"
+else ifeq ($(EDITION),student)
+	$(BIN)/python scripts/edition_config.py student --out $(STUDENT_CONFIG)
+	$(BIN)/jupyter-book build . --config $(STUDENT_CONFIG) --path-output _build/student
+	@echo "The student edition (no solutions): $(CURDIR)/_build/student/_build/html/index.html"
+else
+	$(error EDITION must be full or student, not "$(EDITION)")
+endif
+
+figures: $(STAMP)
+	$(BIN)/python scripts/figure_pack.py --out _build/figures --jobs $(JOBS)
 
 test: unit nbval build-strict site
 
