@@ -1,5 +1,7 @@
 """Tests of nsl_utils.plotting: the book style and the shared IsoFLOP figure."""
 
+import base64
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -40,3 +42,47 @@ def test_plot_isoflop_bad_input(profiles):
     with pytest.raises(ValueError, match="colours: no colour"):
         plot_isoflop(ax, C, N, L, fit, colours={1e18: "red"})
     plt.close(fig)
+
+
+def test_use_book_style_sets_the_page_resolution_outside_ipython(monkeypatch):
+    import IPython
+
+    from nsl_utils import plotting
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)
+    plotting.use_book_style()
+    assert matplotlib.rcParams["figure.dpi"] == plotting.FIGURE_DPI
+    assert matplotlib.rcParams["savefig.dpi"] == 2 * plotting.FIGURE_DPI
+    assert matplotlib.rcParams["figure.facecolor"] == "white"
+    assert plotting._serve_retina_figures() is False  # no shell: nothing to configure
+
+
+# matplotlib-inline's own observer of figure_formats uses a traitlets API it deprecates.
+@pytest.mark.filterwarnings("ignore:InlineBackend._figure_formats_changed:DeprecationWarning")
+def test_use_book_style_serves_retina_pngs_under_ipython():
+    """In a shell, figures become PNGs with twice the pixels of their display size."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from matplotlib_inline.config import InlineBackend
+    from traitlets.config import Config
+
+    from nsl_utils import plotting
+
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"  # no history file written by the test
+    shell = InteractiveShell.instance(config=config)
+    try:
+        use_book_style()
+        assert InlineBackend.instance().figure_formats == {"retina"}
+        fig, ax = plt.subplots(figsize=(4, 2))
+        ax.plot([0, 1], [0, 1])
+        data, metadata = shell.display_formatter.formatters["image/png"](fig)
+        png = base64.b64decode(data) if isinstance(data, str) else data
+        width, height = (int(v) for v in np.frombuffer(png[16:24], dtype=">u4"))
+        assert metadata["width"] == width // 2 and metadata["height"] == height // 2
+        # Displayed at FIGURE_DPI (bbox_inches="tight" trims a little), served at twice that.
+        assert 0.8 * 4 * plotting.FIGURE_DPI < metadata["width"] <= 4 * plotting.FIGURE_DPI
+        plt.close(fig)
+    finally:
+        InlineBackend.instance().figure_formats = {"png"}
+        InlineBackend.clear_instance()
+        InteractiveShell.clear_instance()
