@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 nbformat = pytest.importorskip("nbformat")
-pytest.importorskip("nbclient")
+nbclient = pytest.importorskip("nbclient")
 PIL = pytest.importorskip("PIL.Image")
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,12 +25,14 @@ sys.modules["figure_pack"] = figure_pack  # dataclasses look their module up the
 _spec.loader.exec_module(figure_pack)
 
 
-def _toy_notebook(path: Path) -> Path:
+def _toy_notebook(path: Path, dpi: int | None = None) -> Path:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    style = "" if dpi is None else (
+        f'%config InlineBackend.print_figure_kwargs = {{"bbox_inches": "tight", "dpi": {dpi}}}\n')
     nb.cells = [
         nbformat.v4.new_markdown_cell("# A toy chapter"),
-        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nx = [1, 2, 3]"),
+        nbformat.v4.new_code_cell(style + "import matplotlib.pyplot as plt\nx = [1, 2, 3]"),
         nbformat.v4.new_code_cell(
             "fig, ax = plt.subplots(figsize=(4, 3))\nax.plot(x, x)\nplt.show()",
             metadata={"mystnb": {"figure": {"name": "fig-toy", "caption": "A straight line."},
@@ -54,6 +56,30 @@ def test_a_figure_is_written_at_slide_resolution_with_its_caption(tmp_path):
     captions = (out / "captions.md").read_text()
     assert "## A toy chapter (`book/toy.ipynb`)" in captions
     assert "### `fig-toy.png`\n\nA straight line." in captions and "*Alt text:* A rising line." in captions
+
+
+def test_figures_come_from_the_build_cache_when_it_holds_them_at_slide_resolution(tmp_path):
+    """What `make figures` does after `make book`: no chapter runs twice if the cache will do."""
+    jupyter_cache = pytest.importorskip("jupyter_cache")
+    from jupyter_cache.base import CacheBundleIn
+
+    cache_dir = tmp_path / "cache"
+    cache = jupyter_cache.get_cache(str(cache_dir))
+    paths = {}
+    for dpi in (220, 100):  # as the book draws them (retina), and as a too-coarse build would
+        paths[dpi] = _toy_notebook(tmp_path / f"toy{dpi}.ipynb", dpi)
+        nb = nbformat.read(paths[dpi], as_version=4)
+        nbclient.NotebookClient(nb, kernel_name="python3", record_timing=False,  # as MyST-NB runs them
+                                resources={"metadata": {"path": str(tmp_path)}}).execute()
+        cache.cache_notebook_bundle(CacheBundleIn(nb, str(paths[dpi])), check_validity=False)
+    figures, seconds = figure_pack.render(paths[220], dpi=200, cache_dir=cache_dir)
+    assert seconds is None and [f.name for f in figures] == ["fig-toy"]
+    assert figure_pack.png_dpi(figures[0].png) >= 219.5
+    assert figure_pack.from_cache(paths[100], cache_dir, dpi=200) is None  # re-executed at 200 instead
+    nb = nbformat.read(paths[220], as_version=4)
+    nb.cells[1].source += "\ny = 1"  # changed code: the cached run no longer applies
+    nbformat.write(nb, paths[220])
+    assert figure_pack.from_cache(paths[220], cache_dir, dpi=200) is None
 
 
 def test_a_pack_refuses_repeated_names_and_replaces_an_old_pack(tmp_path):
