@@ -4,7 +4,7 @@
 #   make lab    JupyterLab on the notebooks
 #   make clean  remove build outputs (make distclean also removes .venv)
 #   make book EDITION=student   the same book without the exercises' solutions, in _build/student
-#   make figures                every figure at slide resolution (PNG, 200 dpi) with its caption, in _build/figures
+#   make figures                every figure at slide resolution (PNG, >= 200 dpi) with its caption, in _build/figures
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
