@@ -93,7 +93,7 @@ class Checks:
             raise ValueError("close: give exactly one of abs= or rel= as the tolerance, e.g. rel=0.01")
         v, p = float(value), float(published)
         tol = abs if abs is not None else rel * builtins.abs(p)
-        band = f"±{abs:g}" if abs is not None else f"±{rel:.0%}"
+        band = f"±{abs:g}" if abs is not None else f"±{100 * rel:g}%"
         ok = math.isfinite(v) and builtins.abs(v - p) <= tol
         return self.that(claim, ok, f"reproduced {v:.4g}, published {p:.4g}, tolerance {band}")
 
