@@ -9,12 +9,12 @@ HOFFMANN_2022
     Hoffmann et al. (2022), Eq. (10), the rounded Approach-3 fit: E 1.69, A 406.4, B 410.7,
     α 0.34, β 0.28.
 HOFFMANN_2022_UNROUNDED
-    The same fit with the unrounded exponents and E that Hoffmann et al. give in their
-    Appendix D.2 (α 0.33917, β 0.28491, E 1.6934), as used by Besiroglu et al. (2024) and
-    Pearce & Song (2024).
+    The same fit with unrounded exponents and E (α 0.33917, β 0.28491, E 1.6934): not printed in
+    Hoffmann et al.'s paper but in the TeX source of its arXiv version, where Besiroglu et al.
+    (2024, v2) found them; used by Besiroglu et al. and Pearce & Song (2024).
 BESIROGLU_2024
     Epoch AI's refit on the digitised Chinchilla data, Besiroglu et al. (2024), Eq. (3):
-    E 1.8172, A 482.01, B 2085.43, α 0.3478, β 0.3658.
+    E 1.8169 (printed 1.82), A 482.01, B 2085.43, α 0.3478, β 0.3658.
 KAPLAN_2020
     Kaplan et al. (2020), Table 5 and Eqs. (1.1)-(1.5), (6.1): see :class:`KaplanConstants`.
 SARDANA_2024
@@ -325,12 +325,12 @@ HOFFMANN_2022 = ChinchillaParams(
 )
 HOFFMANN_2022_UNROUNDED = ChinchillaParams(
     E=1.6934, A=406.4, B=410.7, alpha=0.33917, beta=0.28491,
-    source="Hoffmann et al. (2022), Appendix D.2 (unrounded exponents)",
+    source="Hoffmann et al. (2022), unrounded values from the arXiv TeX source (via Besiroglu et al. 2024)",
     fitted_range=CHINCHILLA_FITTED_RANGE,
 )
 BESIROGLU_2024 = ChinchillaParams(
-    E=1.8172, A=482.01, B=2085.43, alpha=0.3478, beta=0.3658,
-    source="Besiroglu et al. (2024), Eq. (3)",
+    E=published.EPOCH_HEADLINE_E, A=482.01, B=2085.43, alpha=0.3478, beta=0.3658,
+    source="Besiroglu et al. (2024), Eq. (3) (E printed 1.82; 1.8169 unrounded)",
     fitted_range=CHINCHILLA_FITTED_RANGE,
 )
 
