@@ -10,8 +10,8 @@ And how each page reads, at desktop width (1280 px) and on a phone (400 px):
 - one search field; launch buttons (Binder, Colab) and the repository button point at the
   repository named once in ``_config.yml`` (``repository.url``, ``branch``), as does the hidden
   Colab cell of every notebook and CITATION.cff; the bibliography is author-year, like the
-  citations, and no
-  sentence names an author just before a parenthetical citation of the same work;
+  citations, and no sentence names an author just before a parenthetical citation of the same
+  work;
 - at 400 px no text, image or equation sticks out of the column except inside a block that scrolls
   and shows that it does (the scroll shadows of ``_static/book.css``); at desktop width no table,
   output or equation needs a sideways scroll and no visible line of code is wider than the column;
