@@ -7,7 +7,7 @@ import math
 import os
 from dataclasses import dataclass, field
 
-__all__ = ["glue_value", "Checks", "strict_checks", "STRICT_ENV"]
+__all__ = ["glue_value", "glue_sci", "sci_text", "Checks", "strict_checks", "STRICT_ENV"]
 
 
 def glue_value(key: str, value: float) -> None:
@@ -36,6 +36,83 @@ def glue_value(key: str, value: float) -> None:
     from myst_nb import glue  # a dependency of the book, not of the package's numerics
 
     glue(key, number, display=False)
+
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def sci_text(value: float, digits: int = 2) -> str:
+    """A number in scientific notation as prose: ``5.76e23`` becomes ``"5.76 × 10²³"``.
+
+    Parameters
+    ----------
+    value : float
+        The number; any real scalar (NumPy included).
+    digits : int, optional
+        Digits after the decimal point of the mantissa (``format(value, f".{digits}e")``).
+        A mantissa of exactly 1 is dropped (``1e-05`` becomes ``"10⁻⁵"``); an exponent of 0
+        gives the mantissa alone.
+
+    Returns
+    -------
+    str
+        The number with a ``×`` sign and a Unicode-superscript power of ten.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not finite.
+
+    Examples
+    --------
+    >>> sci_text(5.76e23)
+    '5.76 × 10²³'
+    >>> sci_text(1e-5, digits=0)
+    '10⁻⁵'
+    >>> sci_text(-3.2e-3, digits=1)
+    '−3.2 × 10⁻³'
+    """
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"sci_text: {number} is not a finite number")
+    mantissa, exponent = format(number, f".{int(digits)}e").split("e")
+    power = int(exponent)
+    sign = "−" if mantissa.startswith("-") else ""
+    mantissa = mantissa.lstrip("-")
+    if power == 0:
+        return sign + mantissa
+    ten = "10" + str(power).translate(_SUPERSCRIPT)
+    if float(mantissa) == 1.0:
+        return sign + ten
+    return f"{sign}{mantissa} × {ten}"
+
+
+def glue_sci(key: str, value: float, digits: int = 2) -> None:
+    """Glue a number for the prose in scientific notation, as text like ``"5.76 × 10²³"``.
+
+    Use it, with a plain ``{glue:text}`key``` role (no format spec), where the prose would
+    otherwise show e-notation (``{glue:text}`key:.2e``` gives ``5.76e+23``).
+
+    Parameters
+    ----------
+    key : str
+        The glue key the chapter's prose refers to.
+    value : float
+        The number; any real scalar (NumPy included).
+    digits : int, optional
+        Digits after the decimal point of the mantissa; see :func:`sci_text`.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not finite, as :func:`glue_value`.
+    """
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"glue_sci: {key!r} is {number}; fix the computation that produced it")
+    from myst_nb import glue
+
+    glue(key, sci_text(number, digits), display=False)
 
 
 #: Environment variable that makes :class:`Checks` strict: ``make book``, ``make test`` and CI set

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 myst_nb = pytest.importorskip("myst_nb")
-from nsl_utils.book import glue_value  # noqa: E402
+from nsl_utils.book import glue_sci, glue_value, sci_text  # noqa: E402
 
 
 def test_glue_value_passes_a_plain_float(monkeypatch):
@@ -54,3 +54,24 @@ def test_checks_refuse_an_ambiguous_tolerance():
         Checks().close("x", 1.0, 1.0)
     with pytest.raises(ValueError, match="exactly one"):
         Checks().close("x", 1.0, 1.0, abs=0.1, rel=0.1)
+
+
+@pytest.mark.parametrize(("value", "digits", "text"), [
+    (5.76e23, 2, "5.76 × 10²³"), (np.float64(8.64e19), 2, "8.64 × 10¹⁹"), (1e-5, 0, "10⁻⁵"),
+    (5.6e-16, 1, "5.6 × 10⁻¹⁶"), (-3e-3, 0, "−3 × 10⁻³"), (2.5, 1, "2.5"), (1e26, 1, "10²⁶"),
+])
+def test_sci_text_writes_powers_of_ten(value, digits, text):
+    assert sci_text(value, digits) == text
+
+
+def test_glue_sci_glues_a_string(monkeypatch):
+    seen = []
+    monkeypatch.setattr(myst_nb, "glue", lambda key, value, display: seen.append((key, value, display)))
+    glue_sci("k", np.float64(5.76e23))
+    assert seen == [("k", "5.76 × 10²³", False)]
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, float("-inf")])
+def test_glue_sci_refuses_non_finite(bad):
+    with pytest.raises(ValueError, match="'k'"):
+        glue_sci("k", bad)
