@@ -21,6 +21,13 @@ exit status stays 0. Bad input prints one line on stderr and exits with status 2
 Parameters and FLOPs per token of GPT-2 small::
 
     python -m nsl_utils params --n-layer 12 --d-model 768 --vocab 50257 --n-ctx 1024
+
+Total and active parameters of Mixtral 8x7B (Jiang et al. 2024, Table 1), with the training and
+inference FLOPs per token that follow the active count::
+
+    python -m nsl_utils params --n-layer 32 --d-model 4096 --n-head 32 --n-kv-head 8 \
+        --d-ff 14336 --vocab 32000 --n-ctx 32768 --n-experts 8 --experts-per-token 2 \
+        --mlp swiglu --norm rmsnorm --no-bias --untied --rotary
 """
 
 from __future__ import annotations
@@ -189,6 +196,63 @@ def _format_params(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _format_active_params(r: dict[str, Any]) -> str:
+    """Text of ``params`` for a mixture of experts or a Llama-style dense model."""
+    c = r["config"]
+    width = 44
+    kind = "Mixture-of-experts" if r["architecture"] == "mixture of experts" else "Dense"
+    lines = [
+        f"{kind} transformer: n_layer={c['n_layer']} d_model={c['d_model']} "
+        f"vocab={c['vocab_size']} n_ctx={c['n_ctx']} d_ff={c['d_ff']} n_head={c['n_head']} "
+        f"n_kv_head={c['n_kv_head']} head_dim={c['head_dim']}",
+        f"  mlp={c['mlp']} norm={c['norm']} bias={'yes' if c['bias'] else 'no'} "
+        f"head={'tied' if c['tied'] else 'untied'} positions={c['positions']}",
+    ]
+    if r["architecture"] == "mixture of experts":
+        lines.append(
+            f"  experts: {c['n_experts']} per MoE layer, {c['experts_per_token']} per token, "
+            f"{c['n_shared_experts']} shared; MoE in {c['n_moe_layers']} of {c['n_layer']} layers"
+        )
+
+    def row(label: str, value: int) -> str:
+        return f"  {label:<{width}} {value:>16,}{_human(value)}"
+
+    lines += [
+        row("total parameters N_T (stored)", r["total"]),
+        row("active parameters N_active (used per token)", r["active"]),
+        row("embedding parameters N_emb (token+pos)", r["embedding"]),
+    ]
+    if r["head"]:
+        lines.append(row("untied output head (in N_T and N_active)", r["head"]))
+    lines += [
+        row("non-embedding parameters N_nonemb", r["non_embedding"]),
+        row("active non-embedding parameters", r["active_non_embedding"]),
+        row("one expert (one MLP of one layer)" if r["router"] else "one MLP of one layer",
+            r["expert"]),
+    ]
+    if r["router"]:
+        lines.append(row("routers, all layers", r["router"]))
+    lines.append(f"  {'active share N_active / N_T':<{width}} {r['active_share']:>16.1%}")
+    labels = {
+        "6N": "6N: 6 N_active",
+        "2N": "2N: 2 N_active",
+        "standard": "standard: weight FLOPs (no input embedding)",
+        "kaplan": "kaplan: active non-emb. + attention (T.1)",
+        "6N_T": "6N_T: every expert, as if dense (wrong)",
+    }
+    lines.append("training FLOPs per token (forward + backward), following N_active:")
+    lines += [f"  {labels[m]:<{width}} {v:>16.4e}" for m, v in r["flops_per_token"].items()]
+    lines.append("inference FLOPs per token (forward only):")
+    lines += [f"  {labels[m]:<{width}} {v:>16.4e}"
+              for m, v in r["inference_flops_per_token"].items()]
+    if "training_flops" in r:
+        lines.append(f"training compute for D = {r['tokens']:.3e} tokens (FLOP):")
+        lines += [f"  {labels[m]:<{width}} {v:>16.4e}" for m, v in r["training_flops"].items()]
+        lines.append("  6N is 6 N_active D, the 6ND rule with the parameters a token uses (for a")
+        lines.append("  dense model N_active = N_T and it is C_T); kaplan adds attention over n_ctx.")
+    return "\n".join(lines)
+
+
 def _prog() -> str:
     name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "nsl"
     return "python -m nsl_utils" if name in ("__main__.py", "-c", "") else name
@@ -246,7 +310,12 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Total, embedding and non-embedding parameter counts of a GPT-2 shaped decoder-only "
             "transformer, and its training FLOPs per token under three countings "
-            "(6N, Kaplan et al. 2020 Table 1, Hoffmann et al. 2022 Appendix F)."
+            "(6N, Kaplan et al. 2020 Table 1, Hoffmann et al. 2022 Appendix F). With "
+            "--n-experts and --experts-per-token, a mixture of experts: its stored (N_T) and "
+            "active (N_active) parameters and the training (6 N_active) and inference "
+            "(2 N_active) FLOPs per token that follow the active count. --n-kv-head, --head-dim, "
+            "--mlp, --norm, --no-bias and --rotary describe Llama- and Mistral-style blocks "
+            "(dense or not)."
         ),
     )
     par.add_argument("--n-layer", type=int, required=True, help="number of blocks")
@@ -258,6 +327,30 @@ def build_parser() -> argparse.ArgumentParser:
     par.add_argument("--untied", action="store_true", help="the output head does not share the token embedding")
     par.add_argument("--tokens", type=float, default=None, metavar="D",
                      help="also print the training compute for D tokens")
+    moe = par.add_argument_group("mixture of experts and Llama-style blocks")
+    moe.add_argument("--n-experts", type=int, default=None, metavar="E",
+                     help="routed experts per mixture-of-experts layer (Mixtral 8x7B: 8); "
+                          "needs --experts-per-token")
+    moe.add_argument("--experts-per-token", type=int, default=None, metavar="K",
+                     help="routed experts each token uses, 1 to E (Mixtral: 2)")
+    moe.add_argument("--n-shared-experts", type=int, default=0, metavar="S",
+                     help="experts every token uses in each MoE layer (default: 0)")
+    moe.add_argument("--moe-every", type=int, default=1, metavar="M",
+                     help="one layer in M is a mixture-of-experts layer, the others dense "
+                          "(default: 1, every layer)")
+    moe.add_argument("--n-kv-head", type=int, default=None,
+                     help="key-value heads of grouped-query attention (default: n-head)")
+    moe.add_argument("--head-dim", type=int, default=None,
+                     help="width of one attention head (default: d-model // n-head)")
+    moe.add_argument("--mlp", choices=["gelu", "swiglu"], default="gelu",
+                     help="gelu: two matrices (default); swiglu: three (gate, up, down)")
+    moe.add_argument("--norm", choices=["layernorm", "rmsnorm"], default="layernorm",
+                     help="layernorm (default) or rmsnorm (a scale only)")
+    moe.add_argument("--no-bias", action="store_true",
+                     help="linear layers and norms carry no biases")
+    moe.add_argument("--rotary", action="store_true",
+                     help="rotary positions: no learned position embedding (n-ctx still sets "
+                          "the attention FLOPs)")
     par.add_argument("--json", action="store_true", help="print a JSON object instead of text")
     return parser
 
@@ -285,8 +378,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = model_counts(
                 args.n_layer, args.d_model, args.vocab, args.n_ctx,
                 d_ff=args.d_ff, n_head=args.n_head, tied=not args.untied, tokens=args.tokens,
+                n_experts=args.n_experts, experts_per_token=args.experts_per_token,
+                n_shared_experts=args.n_shared_experts, moe_every=args.moe_every,
+                n_kv_head=args.n_kv_head, head_dim=args.head_dim, mlp=args.mlp,
+                norm=args.norm, bias=not args.no_bias,
+                positions="rotary" if args.rotary else "learned",
             )
-            text = _format_params(result)
+            text = (_format_active_params(result) if "active" in result
+                    else _format_params(result))
     except ValueError as exc:
         print(f"{parser.prog} {args.command}: error: {exc}", file=sys.stderr)
         return 2

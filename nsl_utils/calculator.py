@@ -12,7 +12,10 @@ plain dict (what ``--json`` prints):
   of each and the warnings of both.
 - :func:`model_counts`: for a GPT-2 shaped transformer, its total (N_T), embedding (N_emb) and
   non-embedding (N_nonemb) parameters and its training FLOPs per token under the three countings
-  of :func:`nsl_utils.counting.flops_per_token`.
+  of :func:`nsl_utils.counting.flops_per_token`; for a mixture of experts (or a Llama-style dense
+  model: grouped-query attention, SwiGLU, RMSNorm, rotary positions) also the active parameters
+  N_active and the training and inference FLOPs per token that follow them
+  (:func:`nsl_utils.counting.moe_params`).
 
 Nothing here re-derives a law: the numbers come from :mod:`nsl_utils.laws` and
 :mod:`nsl_utils.counting`.
@@ -35,7 +38,7 @@ import warnings
 from typing import Any
 
 from nsl_utils._validation import positive_int
-from nsl_utils.counting import flops_per_token, transformer_params
+from nsl_utils.counting import flops_per_token, moe_params, transformer_params
 from nsl_utils.laws import (
     BESIROGLU_2024,
     HOFFMANN_2022,
@@ -61,7 +64,7 @@ from nsl_utils.published import (
 )
 
 __all__ = ["LAWS", "COMPUTE_KINDS", "LAW_COMPUTE", "LOSS_MEASURED_ON", "FLOP_METHODS",
-           "PLANS", "optimal_allocation", "inference_plan", "model_counts"]
+           "ACTIVE_FLOP_METHODS", "PLANS", "optimal_allocation", "inference_plan", "model_counts"]
 
 #: The laws ``optimal_allocation`` knows, by the name the command line uses.
 LAWS: dict[str, ChinchillaParams | None] = {
@@ -103,6 +106,17 @@ LOSS_MEASURED_ON: dict[str, str] = {
 
 #: The countings of :func:`nsl_utils.counting.flops_per_token` that ``model_counts`` reports.
 FLOP_METHODS: tuple[str, ...] = ("6N", "kaplan", "chinchilla")
+
+#: The countings ``model_counts`` reports for a mixture of experts or a Llama-style model, by key:
+#: what each charges per training token (per inference token: 2 instead of 6, forward only).
+ACTIVE_FLOP_METHODS: dict[str, str] = {
+    "6N": "6 N_active: every parameter a token uses, embeddings included",
+    "standard": "6 (N_active - N_emb - head + vocab x d_model): the weight FLOPs exactly",
+    "kaplan": "6 (N_active - N_emb - head) + 6 n_layer n_ctx d_attn: with attention "
+              "(Kaplan et al. 2020, Table 1)",
+    "6N_T": "6 N_T: as if every token used every expert; overcounts a mixture of experts "
+            "(reported for a mixture of experts only)",
+}
 
 
 def _positive_number(value: float, name: str, example: str) -> float:
@@ -427,6 +441,16 @@ def model_counts(
     n_head: int | None = None,
     tied: bool = True,
     tokens: float | None = None,
+    n_experts: int | None = None,
+    experts_per_token: int | None = None,
+    n_shared_experts: int = 0,
+    moe_every: int = 1,
+    n_kv_head: int | None = None,
+    head_dim: int | None = None,
+    mlp: str = "gelu",
+    norm: str = "layernorm",
+    bias: bool = True,
+    positions: str = "learned",
 ) -> dict[str, Any]:
     """Parameter counts and training FLOPs per token of a GPT-2 shaped transformer.
 
@@ -453,6 +477,21 @@ def model_counts(
     tokens : float, optional
         Training tokens D, > 0. When given, the result also holds the total training compute
         ``training_flops`` (FLOP) of each method: FLOPs per token × D.
+    n_experts, experts_per_token : int, optional
+        A mixture of experts: routed experts per mixture-of-experts layer and experts each token
+        uses (Mixtral 8x7B: 8 and 2). Give both or neither; 1 <= experts_per_token <= n_experts.
+    n_shared_experts, moe_every : int
+        Experts every token uses in each mixture-of-experts layer (default 0), and one layer in
+        ``moe_every`` routes (default 1, every layer).
+    n_kv_head, head_dim : int, optional
+        Key-value heads of grouped-query attention (default ``n_head``) and the width of a head
+        (default d_model // n_head).
+    mlp, norm : str
+        ``"gelu"`` (default) or ``"swiglu"`` MLPs; ``"layernorm"`` (default) or ``"rmsnorm"``.
+    bias : bool
+        Whether linear layers and LayerNorms carry biases (default True, as GPT-2).
+    positions : {"learned", "rotary"}
+        A learned n_ctx x d_model position embedding (default) or rotary positions (none).
 
     Returns
     -------
@@ -463,10 +502,21 @@ def model_counts(
         ``flops_per_token`` (FLOP per training token, by method) and, with ``tokens``,
         ``tokens`` and ``training_flops``.
 
+        When any of the options from ``n_experts`` on differs from its default (a GPT-2 block),
+        the counts come from :func:`nsl_utils.counting.moe_params` and the result also holds
+        ``architecture`` (``"mixture of experts"`` or ``"dense"``), ``active`` (N_active, the
+        parameters one token uses), ``active_non_embedding``, ``expert`` (one expert's
+        parameters), ``router`` and ``active_share`` (N_active / N_T); ``flops_per_token`` then
+        holds the countings of :data:`ACTIVE_FLOP_METHODS`, which follow N_active, and
+        ``inference_flops_per_token`` the same per inference token (2 N instead of 6 N; no
+        ``6N_T``). Kaplan's and Chinchilla's dense countings are not reported for such a model.
+
     Raises
     ------
     ValueError
-        If a size is not a positive integer or ``tokens`` is not a positive number.
+        If a size is not a positive integer, ``tokens`` is not a positive number, only one of
+        ``n_experts`` and ``experts_per_token`` is given, experts_per_token exceeds n_experts,
+        or an option is unknown (messages name the argument and the fix).
     """
     n_layer = positive_int(n_layer, "n_layer")
     d_model = positive_int(d_model, "d_model")
@@ -474,6 +524,16 @@ def model_counts(
     n_ctx = positive_int(n_ctx, "n_ctx")
     d_ff = 4 * d_model if d_ff is None else positive_int(d_ff, "d_ff")
     n_head = max(1, d_model // 64) if n_head is None else positive_int(n_head, "n_head")
+    extended = (n_experts is not None or experts_per_token is not None or n_shared_experts != 0
+                or moe_every != 1 or n_kv_head is not None or head_dim is not None
+                or mlp != "gelu" or norm != "layernorm" or not bias or positions != "learned")
+    if extended:
+        return _extended_counts(
+            n_layer, d_model, vocab_size, n_ctx, d_ff=d_ff, n_head=n_head, tied=tied,
+            tokens=tokens, n_experts=n_experts, experts_per_token=experts_per_token,
+            n_shared_experts=n_shared_experts, moe_every=moe_every, n_kv_head=n_kv_head,
+            head_dim=head_dim, mlp=mlp, norm=norm, bias=bias, positions=positions,
+        )
     counts = transformer_params(n_layer, d_model, vocab_size, n_ctx, d_ff=d_ff, tied=tied)
     per_token = {
         method: flops_per_token(
@@ -498,4 +558,75 @@ def model_counts(
         tokens = _positive_number(tokens, "tokens", "3e11")
         result["tokens"] = tokens
         result["training_flops"] = {m: f * tokens for m, f in per_token.items()}
+    return result
+
+
+def _extended_counts(
+    n_layer: int, d_model: int, vocab_size: int, n_ctx: int, *, d_ff: int, n_head: int,
+    tied: bool, tokens: float | None, n_experts: int | None, experts_per_token: int | None,
+    n_shared_experts: int, moe_every: int, n_kv_head: int | None, head_dim: int | None,
+    mlp: str, norm: str, bias: bool, positions: str,
+) -> dict[str, Any]:
+    """:func:`model_counts` for a mixture of experts or a Llama-style dense model."""
+    if (n_experts is None) != (experts_per_token is None):
+        given, missing = (("n_experts", "experts_per_token") if experts_per_token is None
+                          else ("experts_per_token", "n_experts"))
+        flag = "--" + missing.replace("_", "-")
+        raise ValueError(
+            f"{given} needs {missing} too (command line: {flag}): a mixture of experts has "
+            "n_experts routed experts per layer, experts_per_token of them used by each token "
+            "(Mixtral 8x7B: 8 and 2); give both, or neither for a dense model"
+        )
+    if positions not in ("learned", "rotary"):
+        raise ValueError(f"positions must be 'learned' (an n_ctx x d_model embedding) or 'rotary' "
+                         f"(no position parameters); got {positions!r}")
+    routed = 1 if n_experts is None else n_experts
+    per_token = 1 if experts_per_token is None else experts_per_token
+    c = moe_params(
+        n_layer, d_model, vocab_size, n_experts=routed, experts_per_token=per_token, d_ff=d_ff,
+        n_head=n_head, n_kv_head=n_kv_head, head_dim=head_dim, n_shared_experts=n_shared_experts,
+        moe_every=moe_every, mlp=mlp, norm=norm, bias=bias, tied=tied,  # type: ignore[arg-type]
+        n_positions=n_ctx if positions == "learned" else 0,
+    )
+    attention = 2 * n_layer * n_ctx * c.d_attn  # forward FLOPs per token, Kaplan et al.'s Table 1
+    training = {
+        "6N": c.flops_per_token("active"),
+        "standard": c.flops_per_token("standard"),
+        "kaplan": 6.0 * c.active_non_embedding + 3.0 * attention,
+    }
+    if c.n_experts > 1:
+        training["6N_T"] = c.flops_per_token("total")
+    inference = {
+        "2N": c.flops_per_token("active", inference=True),
+        "standard": c.flops_per_token("standard", inference=True),
+        "kaplan": 2.0 * c.active_non_embedding + 1.0 * attention,
+    }
+    result: dict[str, Any] = {
+        "config": {
+            "n_layer": n_layer, "d_model": d_model, "vocab_size": vocab_size, "n_ctx": n_ctx,
+            "d_ff": d_ff, "n_head": n_head, "n_kv_head": n_head if n_kv_head is None else n_kv_head,
+            "head_dim": c.d_attn // n_head, "tied": tied,
+            "mlp": mlp, "norm": norm, "bias": bias, "positions": positions,
+            "n_experts": c.n_experts, "experts_per_token": c.experts_per_token,
+            "n_shared_experts": c.n_shared_experts, "moe_every": moe_every,
+            "n_moe_layers": c.n_moe_layers if c.n_experts > 1 else 0,
+        },
+        "architecture": "mixture of experts" if c.n_experts > 1 else "dense",
+        "total": c.total,
+        "active": c.active,
+        "embedding": c.embedding,
+        "head": c.head,
+        "non_embedding": c.non_embedding,
+        "active_non_embedding": c.active_non_embedding,
+        "expert": c.expert,
+        "router": c.router,
+        "embedding_share": c.embedding_share,
+        "active_share": c.active_share,
+        "flops_per_token": training,
+        "inference_flops_per_token": inference,
+    }
+    if tokens is not None:
+        tokens = _positive_number(tokens, "tokens", "3e11")
+        result["tokens"] = tokens
+        result["training_flops"] = {m: f * tokens for m, f in training.items()}
     return result

@@ -175,6 +175,26 @@ GPT2_SMALL_PARAMS = 124_439_808
 #: (Hoffmann et al. 2022, Table 3: 70B parameters, 1.4T tokens).
 CHINCHILLA_TOKENS_PER_PARAM = 20.0
 
+# --- Jiang et al. (2024), "Mixtral of Experts" [jiang2024mixtral] ---
+#: Mixtral 8x7B's architecture, Jiang et al. (2024), Table 1: dim 4096, n_layers 32, head_dim 128,
+#: hidden_dim 14336, n_heads 32, n_kv_heads 8 (grouped-query attention), context_len 32768,
+#: vocab_size 32000, num_experts 8, top_k_experts 2, under the book's names. Each expert is a SwiGLU
+#: block and the router a d_model x num_experts gating matrix, G(x) = Softmax(TopK(x W_g)) (their
+#: Sec. 2.1). The rest is Mistral 7B's block ("Mixtral has the same architecture as Mistral 7B, with
+#: the difference that each layer is composed of 8 feedforward blocks", abstract): RMSNorm, rotary
+#: positions (no position embedding), no biases, and untied input and output embeddings
+#: (``tie_word_embeddings: false`` in the released checkpoint's configuration).
+MIXTRAL_8X7B_CONFIG = {
+    "n_layer": 32, "d_model": 4096, "head_dim": 128, "d_ff": 14336, "n_head": 32, "n_kv_head": 8,
+    "n_ctx": 32768, "vocab_size": 32000, "n_experts": 8, "experts_per_token": 2,
+}
+#: "each token has access to 47B parameters, but only uses 13B active parameters during inference"
+#: (Jiang et al. 2024, abstract). Printed in whole billions, so a reproduction agrees
+#: within ±0.5B (MIXTRAL_8X7B_PRINTED_PRECISION).
+MIXTRAL_8X7B_TOTAL_PARAMS = 47e9
+MIXTRAL_8X7B_ACTIVE_PARAMS = 13e9
+MIXTRAL_8X7B_PRINTED_PRECISION = 0.5e9
+
 # --- Hutter (2021), "Learning Curve Theory" [hutter2021learning] ---
 #: Learning-curve slopes of the memorisation model with Zipf-distributed features
 #: theta_i ∝ i^-(1+alpha): expected error E_n ∝ n^(-alpha/(1+alpha)) (Hutter 2021, the

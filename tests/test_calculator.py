@@ -538,3 +538,134 @@ def test_cli_help_lists_the_inference_options():
     proc = run_cli("optimal", "--help")
     assert "--inference-tokens" in proc.stdout and "--loss" in proc.stdout
     assert "Sardana" in proc.stdout
+
+
+# --- model_counts and params for a mixture of experts (Mixtral 8x7B) ------------------------
+
+from nsl_utils.counting import moe_params  # noqa: E402
+from nsl_utils.published import (  # noqa: E402
+    MIXTRAL_8X7B_ACTIVE_PARAMS,
+    MIXTRAL_8X7B_CONFIG,
+    MIXTRAL_8X7B_PRINTED_PRECISION,
+    MIXTRAL_8X7B_TOTAL_PARAMS,
+)
+
+MIXTRAL_KWARGS = dict(
+    d_ff=14336, n_head=32, n_kv_head=8, head_dim=128, n_experts=8, experts_per_token=2,
+    mlp="swiglu", norm="rmsnorm", bias=False, tied=False, positions="rotary",
+)
+MIXTRAL_CLI = ["--n-layer", "32", "--d-model", "4096", "--n-head", "32", "--n-kv-head", "8",
+               "--head-dim", "128", "--d-ff", "14336", "--vocab", "32000", "--n-ctx", "32768",
+               "--n-experts", "8", "--experts-per-token", "2", "--mlp", "swiglu", "--norm",
+               "rmsnorm", "--no-bias", "--untied", "--rotary"]
+
+
+def test_model_counts_mixtral_reproduces_the_paper():
+    r = calculator.model_counts(32, 4096, 32000, 32768, **MIXTRAL_KWARGS)
+    assert r["architecture"] == "mixture of experts"
+    assert abs(r["total"] - MIXTRAL_8X7B_TOTAL_PARAMS) <= MIXTRAL_8X7B_PRINTED_PRECISION
+    assert abs(r["active"] - MIXTRAL_8X7B_ACTIVE_PARAMS) <= MIXTRAL_8X7B_PRINTED_PRECISION
+    c = moe_params(32, 4096, 32000, **{k: v for k, v in MIXTRAL_KWARGS.items() if k != "positions"})
+    assert (r["total"], r["active"], r["expert"], r["router"]) == (c.total, c.active, c.expert, c.router)
+    assert r["config"]["n_moe_layers"] == 32 and r["config"]["n_kv_head"] == 8
+    # The shape the paper's Table 1 gives, as published.py holds it.
+    for key in ("n_layer", "d_model", "vocab_size", "n_ctx", "d_ff", "n_head", "n_kv_head", "head_dim",
+                "n_experts", "experts_per_token"):
+        assert r["config"][key] == MIXTRAL_8X7B_CONFIG[key], key
+
+
+def test_model_counts_mixtral_flops_follow_the_active_count():
+    r = calculator.model_counts(32, 4096, 32000, 32768, tokens=1e12, **MIXTRAL_KWARGS)
+    assert set(r["flops_per_token"]) == set(calculator.ACTIVE_FLOP_METHODS)
+    assert r["flops_per_token"]["6N"] == 6 * r["active"]
+    assert r["inference_flops_per_token"]["2N"] == 2 * r["active"]
+    assert r["flops_per_token"]["6N_T"] == 6 * r["total"]
+    attention = 2 * 32 * 32768 * 4096
+    assert r["flops_per_token"]["kaplan"] == 6 * r["active_non_embedding"] + 3 * attention
+    assert r["inference_flops_per_token"]["kaplan"] == 2 * r["active_non_embedding"] + attention
+    assert r["flops_per_token"]["standard"] == 6 * (r["active_non_embedding"] + 32000 * 4096)
+    assert r["training_flops"]["6N"] == pytest.approx(6 * r["active"] * 1e12)
+
+
+def test_model_counts_dense_llama_style_has_no_experts():
+    kwargs = {k: v for k, v in MIXTRAL_KWARGS.items() if k not in ("n_experts", "experts_per_token")}
+    r = calculator.model_counts(32, 4096, 32000, 32768, **kwargs)
+    assert r["architecture"] == "dense" and r["active"] == r["total"] == 7_241_732_096
+    assert r["router"] == 0 and "6N_T" not in r["flops_per_token"]
+
+
+def test_model_counts_gpt2_result_is_unchanged():
+    r = calculator.model_counts(12, 768, 50257, 1024)
+    assert "active" not in r and set(r["flops_per_token"]) == set(calculator.FLOP_METHODS)
+    # The GPT-2 block described with the new options gives the same counts.
+    same = calculator.model_counts(12, 768, 50257, 1024, n_experts=1, experts_per_token=1)
+    assert (same["total"], same["embedding"], same["non_embedding"]) == (
+        r["total"], r["embedding"], r["non_embedding"])
+    assert same["flops_per_token"]["6N"] == r["flops_per_token"]["6N"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"n_experts": 8, "experts_per_token": 9}, "experts_per_token .9. cannot exceed n_experts .8."),
+        ({"n_experts": 8, "experts_per_token": 0}, "experts_per_token"),
+        ({"n_experts": 0, "experts_per_token": 1}, "n_experts"),
+        ({"n_experts": -2, "experts_per_token": 1}, "n_experts"),
+        ({"n_experts": 8}, "--experts-per-token"),
+        ({"experts_per_token": 2}, "--n-experts"),
+        ({"n_experts": 8, "experts_per_token": 2, "moe_every": 0}, "moe_every"),
+        ({"n_experts": 8, "experts_per_token": 2, "n_shared_experts": -1}, "n_shared_experts"),
+        ({"positions": "alibi"}, "positions"),
+        ({"n_kv_head": 3}, "n_kv_head"),
+    ],
+)
+def test_model_counts_rejects_bad_moe_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        calculator.model_counts(4, 64, 100, 16, **kwargs)
+
+
+def test_main_params_mixtral_text(capsys):
+    assert main(["params", *MIXTRAL_CLI, "--tokens", "1e12"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Mixture-of-experts transformer:")
+    assert "46,702,792,704" in out and "12,879,925,248" in out
+    assert "total parameters N_T" in out and "active parameters N_active" in out
+    assert "8 per MoE layer, 2 per token" in out
+    assert "training FLOPs per token" in out and "inference FLOPs per token" in out
+    assert f"{6 * 12_879_925_248:.4e}" in out and f"{2 * 12_879_925_248:.4e}" in out
+    assert "N_E" not in out
+
+
+def test_cli_params_mixtral_json_subprocess():
+    proc = run_cli("params", *MIXTRAL_CLI, "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["total"] == 46_702_792_704 and out["active"] == 12_879_925_248
+    assert out["flops_per_token"]["6N"] == 6 * out["active"]
+
+
+def test_cli_help_lists_the_moe_options():
+    proc = run_cli("params", "--help")
+    assert proc.returncode == 0
+    for option in ("--n-experts", "--experts-per-token", "--n-shared-experts", "--moe-every",
+                   "--n-kv-head", "--head-dim", "--mlp", "--norm", "--no-bias", "--rotary"):
+        assert option in proc.stdout, option
+
+
+@pytest.mark.parametrize(
+    "extra, needle",
+    [
+        (["--n-experts", "8", "--experts-per-token", "9"], "lower experts_per_token to at most 8"),
+        (["--n-experts", "8", "--experts-per-token", "0"], "experts_per_token"),
+        (["--n-experts", "0", "--experts-per-token", "1"], "n_experts"),
+        (["--n-experts", "-8", "--experts-per-token", "2"], "n_experts"),
+        (["--n-experts", "8"], "--experts-per-token"),
+        (["--n-experts", "8", "--experts-per-token", "2", "--mlp", "relu"], "invalid choice"),
+    ],
+)
+def test_cli_moe_bad_input_one_line_no_traceback(extra, needle):
+    proc = run_cli("params", "--n-layer", "4", "--d-model", "64", *extra)
+    assert proc.returncode == 2
+    assert proc.stdout == "" and "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1, proc.stderr
+    assert needle in proc.stderr
