@@ -36,6 +36,70 @@ KAPLAN_VOCAB_SIZE = 50257
 #: before" it (Kaplan et al. 2020, Sec. 6.3, Eq. 6.8): C* ~ 1e4 PF-days, N* ~ 1e12 parameters,
 #: D* ~ 1e12 tokens, L* ~ 1.7 nats/token, each uncertain by an order of magnitude either way.
 KAPLAN_BREAKDOWN = {"C_min_pf_days": 1e4, "N": 1e12, "D": 1e12, "L": 1.7}
+#: Kaplan et al. (2020), Appendix A, Table 5, "the empirical fitted values" of their trends: L(N)
+#: (Eq. 1.1), L(D) (1.2), L(C) at fixed batch (3.3, "naive"), L(C_min) (1.3), the critical batch
+#: size B_crit(L) = B_* / L^(1/α_B) (1.4, 5.3; B_* in tokens; Eqs. 1.4 and 5.3 print B_* ~ 2e8, Fig. 10
+#: 2.1e8 · L^-4.8) and the learning-curve term of L(N, S) (1.6); C_c in PF-days, N_c in non-embedding
+#: parameters, D_c in tokens, S_c in steps.
+KAPLAN_TABLE5 = {
+    "alpha_N": 0.076, "N_c": 8.8e13, "alpha_D": 0.095, "D_c": 5.4e13,
+    "alpha_C": 0.057, "C_c_pf_days": 1.6e7, "alpha_C_min": 0.050, "C_c_min_pf_days": 3.1e8,
+    "alpha_B": 0.21, "B_star": 2.1e8, "alpha_S": 0.76, "S_c": 2.1e3,
+}
+#: The fit of L(N, S_min) = (N_c/N)^α_N + (S_c/S_min)^α_S itself (Kaplan et al. 2020, Sec. 5.2, the
+#: table "Fits to L(N, S)", Eq. 5.6), to every step after warmup of their Adam-trained runs.
+KAPLAN_L_N_S_FIT = {"alpha_N": 0.077, "alpha_S": 0.76, "N_c": 6.5e13, "S_c": 2.1e3}
+#: Kaplan et al. (2020), Appendix A, Table 6, the compute-efficient allocation fitted to their
+#: runs: X_opt = X_e · C_min^p_X with C_min in PF-days; N_e in non-embedding parameters, B_e and D_e
+#: in tokens, S_e in steps (S_min is a lower bound, D_opt assumes one epoch). p_N and N_e are
+#: also KAPLAN_N_OPT_EXPONENT and KAPLAN_N_OPT_PREFACTOR above.
+KAPLAN_TABLE6 = {"p_N": 0.73, "N_e": 1.3e9, "p_B": 0.24, "B_e": 2.0e6, "p_S": 0.03, "S_e": 5.4e3,
+                 "p_D": 0.27, "D_e": 2e10}
+#: The same data requirement as printed in their Eq. 6.7, D(C_min) = 2 C_min / (6 N(C_min)) ≈
+#: (4 × 10^10 tokens)(C_min/PF-day)^0.26 (Kaplan et al. 2020, Sec. 6.3): prefactor and exponent differ
+#: from Table 6's D_e and p_D.
+KAPLAN_EQ67_DATA = {"D_e": 4e10, "p_D": 0.26}
+#: The exponent α_C^min = 1/(1/α_S + 1/α_B + 1/α_N) that L(N, S_min) and B_crit(L) predict: "≈ 0.054"
+#: in the main text (Kaplan et al. 2020, Eq. 6.4), "≈ 0.052" in Appendix B (Eq. B.7).
+KAPLAN_ALPHA_C_MIN_PREDICTED_MAIN = 0.054
+KAPLAN_ALPHA_C_MIN_PREDICTED_APPENDIX = 0.052
+#: The prediction N(C_min) ∝ C_min^(α_C^min/α_N) ≈ C_min^0.71 (Kaplan et al. 2020, Eq. 6.5), made
+#: with the main text's 0.054.
+KAPLAN_N_OPT_EXPONENT_PREDICTED = 0.71
+#: Compute-efficient training stops a fixed α_N/α_S ≈ 10% above the converged loss (Kaplan et al.
+#: 2020, Eq. B.5).
+KAPLAN_EFFICIENT_LOSS_EXCESS = 0.10
+#: Compute-efficient training (f = α_N/α_S above convergence) against training to f' = 2% above it,
+#: at the same loss: "2.7x more parameters", 0.13 of the steps ("7.7x fewer parameter updates") and
+#: 0.35 of the compute ("65% less compute") (Kaplan et al. 2020, App. B.3, Eqs. B.12-B.14).
+KAPLAN_CONVERGENCE_COMPARISON = {"f_prime": 0.02, "N": 2.7, "S": 0.13, "C": 0.35}
+#: Models from 0.6x to 2.2x the compute-efficient size reach its loss with "only a 20% increase in
+#: compute budget"; the 2.2x model takes "45% fewer steps" (Kaplan et al. 2020, App. B.4, Eqs.
+#: B.16-B.17, Fig. 12).
+KAPLAN_SUBOPTIMAL_SIZES = {"extra_compute": 0.20, "smaller": 0.6, "larger": 2.2, "fewer_steps_larger": 0.45}
+#: Their training recipe: Adam "for a fixed 2.5 × 10^5 steps with a batch size of 512 sequences of
+#: 1024 tokens", "a 3000 step linear warmup followed by a cosine decay to zero" (Kaplan et al. 2020,
+#: Sec. 2.2); the batch is 2^19 tokens (Sec. 3).
+KAPLAN_TRAINING_STEPS = 250_000
+KAPLAN_WARMUP_STEPS = 3000
+KAPLAN_BATCH_TOKENS = 512 * 1024
+#: Kaplan et al. leave the 1-layer models out of their power-law fits to L(C_min) (Sec. 6.1, Fig. 13).
+KAPLAN_FIT_MIN_LAYERS = 2
+
+# --- Hoffmann et al. (2022) on Kaplan et al.'s learning-rate schedule [hoffmann2022training] ---
+#: "For a fixed learning rate cosine schedule to 130B tokens, the intermediate loss estimates (for
+#: D' << 130B) are therefore overestimates of the loss of a model trained with a schedule length
+#: matching D'" (Hoffmann et al. 2022, Sec. 2): the length in tokens of Kaplan's schedule.
+HOFFMANN_KAPLAN_SCHEDULE_TOKENS = 130e9
+#: The cosine cycle lengths of Hoffmann et al. (2022), Fig. A1, as multiples of the target number
+#: of training steps.
+HOFFMANN_FIG_A1_CYCLE_RATIOS = (1.0, 1.1, 1.25, 1.5, 2.0, 5.0)
+#: "when the cosine cycle overshoots the number of training steps by more than 25%, performance is
+#: noticeably degraded" (Hoffmann et al. 2022, App. D.1; App. B and Fig. A1): the overshoot as a
+#: fraction of the training steps.
+HOFFMANN_COSINE_OVERSHOOT = 0.25
+#: Their cosine decays the learning rate 10x over the cycle (Hoffmann et al. 2022, App. B).
+HOFFMANN_LR_DECAY_FACTOR = 10.0
 
 # --- Hoffmann et al. (2022), "Training Compute-Optimal Large Language Models" [hoffmann2022training] ---
 #: Exponent a of N_opt ∝ C^a, Approach 3 (Hoffmann et al. 2022, Table 2).

@@ -14,6 +14,7 @@ each process draws its own share of every batch, so the run sees the same number
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -133,7 +134,7 @@ def evaluate(model: torch.nn.Module, tokens: NDArray[np.int32], n_ctx: int, n_se
 
 
 def train(spec: TrainSpec, train_tokens: NDArray[np.int32], val_tokens: NDArray[np.int32], *,
-          device: str | None = None, progress=None) -> dict:
+          device: str | None = None, progress=None, eval_at_tokens: Sequence[int] | None = None) -> dict:
     """Train one model and return its metrics.
 
     Parameters
@@ -146,6 +147,11 @@ def train(spec: TrainSpec, train_tokens: NDArray[np.int32], val_tokens: NDArray[
         ``"cpu"`` or ``"cuda"``; defaults to CUDA when available.
     progress : callable, optional
         Called as ``progress(steps_done)`` after each step (e.g. a progress bar's ``update``).
+    eval_at_tokens : sequence of int, optional
+        Token counts at which to also score the validation windows during the run, each a whole
+        number of steps (a multiple of ``batch_size * n_ctx``) between one step and the horizon.
+        Evaluating does not touch the random state, so the run is the same with or without it.
+        ``None`` (default) evaluates only at the end.
 
     Returns
     -------
@@ -153,12 +159,27 @@ def train(spec: TrainSpec, train_tokens: NDArray[np.int32], val_tokens: NDArray[
         ``loss`` (final validation loss, nats/token), ``train_loss`` (smoothed training loss at
         the end), ``steps``, ``tokens`` (tokens actually seen: steps × batch × n_ctx),
         ``epochs`` (tokens / training-split size), ``curve_tokens`` and ``curve_loss``
-        (the smoothed training loss at log-spaced steps).
+        (the smoothed training loss at log-spaced steps). With ``eval_at_tokens``, also
+        ``eval_tokens`` (the requested counts, sorted, without repeats) and ``eval_loss`` (the
+        validation loss after the step that reaches each).
     """
     cfg = spec.config
     rank, world = _distributed()
     if spec.batch_size % world:
         raise ValueError(f"batch_size={spec.batch_size} must be divisible by the {world} processes")
+    per_step = spec.batch_size * cfg.n_ctx
+    eval_steps: dict[int, int] = {}
+    if eval_at_tokens is not None:
+        for t in eval_at_tokens:
+            if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t % per_step or not (
+                    per_step <= t <= spec.steps * per_step):
+                raise ValueError(
+                    f"eval_at_tokens must hold whole numbers of steps ({per_step} tokens each) from "
+                    f"{per_step} to the horizon {spec.steps * per_step}; got {t!r}: round it to a multiple "
+                    f"of batch_size * n_ctx"
+                )
+            eval_steps[int(t) // per_step] = int(t)
+    eval_loss: dict[int, float] = {}
     dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if dev.type == "cuda" else nullcontext()
 
@@ -199,16 +220,19 @@ def train(spec: TrainSpec, train_tokens: NDArray[np.int32], val_tokens: NDArray[
         if step + 1 in record:
             curve_tokens.append((step + 1) * spec.batch_size * cfg.n_ctx)
             curve_loss.append(ema)
+        if step + 1 in eval_steps:
+            eval_loss[step + 1] = evaluate(model, val_tokens, cfg.n_ctx, spec.eval_sequences, dev, autocast)
         if progress is not None:
             progress(1)
 
     val = evaluate(model, val_tokens, cfg.n_ctx, spec.eval_sequences, dev, autocast)
     if world > 1:
-        t = torch.tensor([val, ema], dtype=torch.float64, device=dev)
+        t = torch.tensor([val, ema, *(eval_loss[s] for s in sorted(eval_loss))], dtype=torch.float64, device=dev)
         dist.all_reduce(t)
-        val, ema = (t / world).tolist()
+        val, ema, *rest = (t / world).tolist()
+        eval_loss = dict(zip(sorted(eval_loss), rest))
     seen = steps * spec.batch_size * cfg.n_ctx
-    return {
+    result = {
         "loss": val,
         "train_loss": ema,
         "steps": steps,
@@ -217,3 +241,7 @@ def train(spec: TrainSpec, train_tokens: NDArray[np.int32], val_tokens: NDArray[
         "curve_tokens": curve_tokens,
         "curve_loss": curve_loss,
     }
+    if eval_at_tokens is not None:
+        result["eval_tokens"] = [eval_steps[s] for s in sorted(eval_steps)]
+        result["eval_loss"] = [eval_loss[s] for s in sorted(eval_steps)]
+    return result
