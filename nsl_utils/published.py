@@ -275,3 +275,47 @@ BAHRI_VARIANCE_LIMITED_SLOPE = -1.0
 #: d-dimensional manifold: piecewise-linear approximation errs by O(h^2), so c = 4 (their
 #: alpha = 4/d, Sec. 2); piecewise-constant (nearest-neighbour) errs by O(h), so c = 2.
 INTERPOLATION_EXPONENT_NUMERATOR = {"linear": 4.0, "nearest": 2.0}
+
+# --- Muennighoff et al. (2023), "Scaling Data-Constrained Language Models" [muennighoff2023scaling] ---
+# Equation, table and appendix numbers are those of arXiv:2305.16264v4 (the NeurIPS 2023 version).
+# Their repository, huggingface/datablations [muennighoff2023datablations], is cited at the commit
+# 0c76502267929830725f1de47a1b7b02bec78af4 of its README ("Parametric Fit").
+#: The decay constants as printed in their final law (Eq. 17): R*_D ≈ 15.4 repetitions of the data
+#: and R*_N ≈ 5.3 of the excess parameters. App. A gives the fit unrounded, R*_D = 15.387756 and
+#: R*_N = 5.309743, as does the repository's README; Sec. 6 rounds R*_D to "≈ 15", i.e. 16 epochs.
+MUENNIGHOFF_R_D_STAR = 15.4
+MUENNIGHOFF_R_N_STAR = 5.3
+#: Their single-epoch law on C4 as printed (App. B, Eq. 20): L = 1.87 + 521/N^0.353 + 1488/D^0.353,
+#: rounded from their fit a = 6.255414, b = 7.3049974, e = 0.6254804, α = β = 0.3526596 with
+#: A = e^a, B = e^b, E = e^e (App. B; the README lists the same seven numbers).
+MUENNIGHOFF_C4_PRINTED = {"E": 1.87, "A": 521.0, "B": 1488.0, "alpha": 0.353, "beta": 0.353}
+#: The unique data's compute-optimal size in their final law, U_N = 0.051 U_D (Eq. 17).
+MUENNIGHOFF_UN_PER_UD = 0.051
+#: Gopher's budget, 5.76e23 FLOP, allocated by that C4 fit: N_opt = 70.0 billion parameters and
+#: D_opt = 1.37 trillion tokens (App. B).
+MUENNIGHOFF_GOPHER_ALLOCATION = {"N": 70.0e9, "D": 1.37e12}
+#: Fig. 1 (right) and Sec. 5: at 9.3e21 FLOP and 25 billion unique tokens the Chinchilla law
+#: allocates 8.67B parameters and 178B tokens (7.1 epochs), the data-constrained law 6.34B
+#: parameters and 242B tokens (9.7 epochs): "27% less parameters".
+MUENNIGHOFF_FIG1 = {"compute": 9.3e21, "unique_tokens": 25e9, "chinchilla": (8.67e9, 178e9),
+                    "data_constrained": (6.34e9, 242e9), "fewer_params": 0.27}
+#: The README evaluates the law (unrounded constants) at those two models,
+#: L(6.34e9, 242e9, 25e9) = 2.2256440889984477 and L(8.67e9, 178e9, 25e9) = 2.2269634075087867,
+#: and its grid search from the second finds "227B tokens, 9.1 epochs, 6.8B parameters".
+MUENNIGHOFF_README_LOSSES = {"data_constrained": 2.2256440889984477, "chinchilla": 2.2269634075087867}
+MUENNIGHOFF_README_ALLOCATION = {"tokens": 227e9, "epochs": 9.1, "params": 6.8e9}
+#: Sec. 6 (a measurement, Fig. 4): the 8.7B-parameter model trained on 178B tokens for four epochs
+#: (44B unique) "finishes training with only 0.5% higher validation loss" than on 178B unique.
+MUENNIGHOFF_FOUR_EPOCH_LOSS_INCREASE = 0.005
+#: The headline epochs: "up to 4 epochs" of repeated data yield "negligible changes to loss"
+#: (abstract); "meaningful gains from repeating data can be made up to around 16 epochs (R*_D)
+#: beyond which returns diminish extremely fast" (Sec. 6); "at 40 epochs, repeating is worthless"
+#: (Fig. 1, left).
+MUENNIGHOFF_EPOCHS = {"negligible": 4, "diminishing": 16, "worthless": 40}
+#: App. A, Table 1: fitted with only the data decaying (no R*_N), the same 182 runs give
+#: R*_D = 2.9157; with both, R*_D = 15.3878 and R*_N = 5.3097.
+MUENNIGHOFF_R_D_STAR_DATA_ONLY = 2.9157
+#: What their decay constants were fitted on: 182 runs of 7 million to 9 billion parameters trained
+#: for 1 to 500 epochs (App. A), on C4 with the GPT-2 tokenizer (Sec. 4).
+MUENNIGHOFF_FIT_PARAMS_RANGE = (7e6, 9e9)
+MUENNIGHOFF_FIT_EPOCHS_RANGE = (1.0, 500.0)
