@@ -39,7 +39,7 @@ from numpy.typing import ArrayLike, NDArray
 from nsl_utils._validation import positive_int
 from nsl_utils.data_constrained import RStarFit, effective_data, fit_r_d_star
 from nsl_utils.lm.model import GPTConfig
-from nsl_utils.lm.sweep import BOOK_BETA2, BOOK_CLIP, N_CTX, _locked, book_lr, budget_batch, parse_shard
+from nsl_utils.lm.sweep import BOOK_BETA2, BOOK_CLIP, N_CTX, locked_append, book_lr, budget_batch, parse_shard
 from nsl_utils.provenance import hardware, versions
 
 __all__ = ["RepeatRun", "REPEAT_PRESETS", "REPEAT_EPOCHS", "REPEAT_UNIQUE_TOKENS", "REPEAT_SHAPE",
@@ -398,7 +398,7 @@ def run_repeat(preset: str, out: str | Path, *, resume: bool = False, shard: str
     runs = [r for i, r in enumerate(runs) if i % n == k - 1 and r.run_id not in done]
     dev = device or ("cuda" if torch.cuda.is_available() else "cpu")
     out.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(out) as fh:
+    with locked_append(out) as fh:
         if fh.tell() == 0:
             csv.writer(fh).writerow(REPEAT_COLUMNS)
         _sidecar(out, preset, shard, dev, command)
@@ -426,7 +426,7 @@ def run_repeat(preset: str, out: str | Path, *, resume: bool = False, shard: str
             "curve_tokens": " ".join(str(t) for t in res["curve_tokens"]),
             "curve_loss": " ".join(f"{v:.4f}" for v in res["curve_loss"]),
         }
-        with _locked(out) as fh:
+        with locked_append(out) as fh:
             csv.writer(fh).writerow([row[c] for c in REPEAT_COLUMNS])
     bar.close()
     return read_repeat(out)

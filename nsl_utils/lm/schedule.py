@@ -40,7 +40,7 @@ from numpy.typing import ArrayLike, NDArray
 from nsl_utils._validation import as_finite_array, at_least, positive_int, positive_scalar, same_shape
 
 from nsl_utils.lm.model import GPTConfig
-from nsl_utils.lm.sweep import N_CTX, _locked, book_lr, parse_shard
+from nsl_utils.lm.sweep import N_CTX, locked_append, book_lr, parse_shard
 from nsl_utils.provenance import hardware, versions
 
 __all__ = [
@@ -305,7 +305,7 @@ def run_schedule(preset: str | SchedulePreset, out: str | Path, *, resume: bool 
     jobs = [j for i, j in enumerate(preset_jobs(p)) if i % n == k - 1 and j.run_id not in done]
     dev = device or ("cuda" if torch.cuda.is_available() else "cpu")
     out.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(out) as fh:
+    with locked_append(out) as fh:
         if fh.tell() == 0:
             csv.writer(fh).writerow(COLUMNS)
         _sidecar(out, name, p, shard, dev)
@@ -339,12 +339,12 @@ def run_schedule(preset: str | SchedulePreset, out: str | Path, *, resume: bool 
                 "steps": steps, "tokens": steps * per_step, "ratio": round(job.steps / steps, 6),
                 "loss": round(loss, 5), "seconds": round(seconds, 1), "device": dev,
             })
-        with _locked(out) as fh:
+        with locked_append(out) as fh:
             writer = csv.writer(fh)
             for row in rows:
                 writer.writerow([row[c] for c in COLUMNS])
     bar.close()
-    with _locked(out):
+    with locked_append(out):
         _sidecar(out, name, p, shard, dev, update={
             "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "wall_seconds": round(time.perf_counter() - start_all, 1), "runs": [j.run_id for j in jobs]})

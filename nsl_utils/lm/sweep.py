@@ -29,7 +29,7 @@ from nsl_utils.lm.data import CORPORA
 from nsl_utils.lm.model import GPTConfig
 from nsl_utils.provenance import hardware, versions
 
-__all__ = ["Run", "PRESETS", "COLUMNS", "budget_batch", "book_lr", "book_window", "book_plan", "preset_runs", "parse_shard", "read_sweep", "run_sweep"]
+__all__ = ["Run", "PRESETS", "COLUMNS", "locked_append", "budget_batch", "book_lr", "book_window", "book_plan", "preset_runs", "parse_shard", "read_sweep", "run_sweep"]
 
 N_CTX = 16  # Pearce & Song (2024, Sec. 5) train with a 16-token context
 
@@ -295,7 +295,7 @@ def read_sweep(path: str | Path) -> pd.DataFrame:
 
 
 @contextmanager
-def _locked(out: Path):
+def locked_append(out: Path):
     """``out`` opened for appending under an exclusive lock, flushed to disk on exit.
 
     The shards of a sweep run as separate processes and may share one CSV (and its sidecar);
@@ -390,7 +390,7 @@ def run_sweep(preset: str, out: str | Path, *, resume: bool = False, shard: str 
     rank = dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
     if rank == 0:
         out.parent.mkdir(parents=True, exist_ok=True)
-        with _locked(out) as fh:
+        with locked_append(out) as fh:
             if fh.tell() == 0:
                 csv.writer(fh).writerow(COLUMNS)
             _sidecar(out, preset, shard, dev)
@@ -420,7 +420,7 @@ def run_sweep(preset: str, out: str | Path, *, resume: bool = False, shard: str 
             "curve_tokens": " ".join(str(t) for t in res["curve_tokens"]),
             "curve_loss": " ".join(f"{v:.4f}" for v in res["curve_loss"]),
         }
-        with _locked(out) as fh:
+        with locked_append(out) as fh:
             csv.writer(fh).writerow([row[c] for c in COLUMNS])
     bar.close()
     return read_sweep(out) if out.exists() else pd.DataFrame(columns=COLUMNS)
