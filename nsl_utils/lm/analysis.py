@@ -189,6 +189,13 @@ def frontier(df: pd.DataFrame, counting: Counting = "total", *, n_grid: int = 60
     return envelope(np.concatenate(C), np.concatenate(L), np.concatenate(N), ci=ci)
 
 
+def _nonembedding_of_total(df: pd.DataFrame, n_total: NDArray[np.float64]) -> NDArray[np.float64]:
+    """N_nonemb of models of the sweep's family with N_T = ``n_total`` (ln-ln interpolation over its shapes)."""
+    shapes = df.drop_duplicates(["n_layer", "d_model"]).sort_values("n_params_total")
+    return np.exp(np.interp(np.log(n_total), np.log(shapes["n_params_total"].to_numpy(float)),
+                            np.log(shapes["n_params_nonembedding"].to_numpy(float))))
+
+
 def nonembedding_optima(df: pd.DataFrame, fit: IsoFlopFit) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The compute-optimal models of a total-parameter IsoFLOP fit, counted without embeddings.
 
@@ -202,9 +209,7 @@ def nonembedding_optima(df: pd.DataFrame, fit: IsoFlopFit) -> tuple[NDArray[np.f
     (C_nonembedding, N_nonembedding) : tuple of ndarray
         FLOP and parameters, one per budget of ``fit``.
     """
-    shapes = df.drop_duplicates(["n_layer", "d_model"]).sort_values("n_params_total")
-    n_e = np.exp(np.interp(np.log(fit.n_opt), np.log(shapes["n_params_total"].to_numpy(float)),
-                           np.log(shapes["n_params_nonembedding"].to_numpy(float))))
+    n_e = _nonembedding_of_total(df, fit.n_opt)
     return fit.budgets * n_e / fit.n_opt, n_e
 
 
@@ -449,8 +454,5 @@ def embedding_share(df: pd.DataFrame, n_total: ArrayLike) -> NDArray[np.float64]
     ``n_total`` (e.g. an IsoFLOP fit's optima) is placed on the family by interpolating
     ln N_nonemb against ln N_T across the sweep's shapes.
     """
-    shapes = df.drop_duplicates(["n_layer", "d_model"]).sort_values("n_params_total")
     n_t = np.asarray(n_total, dtype=float)
-    n_e = np.exp(np.interp(np.log(n_t), np.log(shapes["n_params_total"].to_numpy(float)),
-                           np.log(shapes["n_params_nonembedding"].to_numpy(float))))
-    return 1.0 - n_e / n_t
+    return 1.0 - _nonembedding_of_total(df, n_t) / n_t
