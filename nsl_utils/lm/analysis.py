@@ -12,6 +12,7 @@ for D = C / (6 N) tokens. The fits themselves are :func:`nsl_utils.fit.fit_isofl
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
@@ -22,12 +23,15 @@ from numpy.typing import ArrayLike, NDArray
 from nsl_utils.datasets import checked_path
 from nsl_utils.fit import (Envelope, IsoFlopFit, ParametricFit, PowerLawFit, envelope, fit_isoflop,
                            fit_parametric, fit_power_law)
+from nsl_utils.laws import ChinchillaParams, chinchilla_loss
 from nsl_utils.lm.sweep import read_sweep
+from nsl_utils.reconcile import fit_embedding_relation, frontier_compute
 
 __all__ = ["SWEEPS", "BOOK_WINDOW", "load_sweep", "loss_curves", "isoflop_points",
            "fit_counting", "frontier", "nonembedding_optima", "exponents", "bootstrap_exponents",
-           "best_learning_rates", "lr_rule", "seed_means", "approach2", "local_slopes", "approach3", "bootstrap_book",
-           "embedding_share"]
+           "best_learning_rates", "lr_rule", "seed_means", "approach2", "grid_sensitivity", "local_slopes",
+           "approach3", "bootstrap_book", "embedding_share", "predicted_nonembedding_exponent",
+           "BOOK_PER_DECADE", "BOOTSTRAP_ESTIMATES", "law_with_frontier", "simulate_losses"]
 
 #: The committed, finished sweeps, as ``(file in data/, sha256)``: the ``pilot`` preset (vocabulary
 #: 4,096, Shakespeare and Milton); the same runs with AdamW's beta2 = 0.95 (what tuning beta2 to
@@ -87,7 +91,8 @@ def _counting(counting: str) -> str:
     return _COUNT[counting]
 
 
-def isoflop_points(df: pd.DataFrame, counting: Counting = "total", budgets: ArrayLike | None = None) -> pd.DataFrame:
+def isoflop_points(df: pd.DataFrame, counting: Counting = "total", budgets: ArrayLike | None = None,
+                   *, per_decade: int = 3) -> pd.DataFrame:
     """IsoFLOP profiles of a sweep in one counting.
 
     Parameters
@@ -98,8 +103,10 @@ def isoflop_points(df: pd.DataFrame, counting: Counting = "total", budgets: Arra
         Count N_T with C_T = 6 N_T D, or N_nonemb with C_nonemb = 6 N_nonemb D.
     budgets : array_like, optional
         Budgets C in that counting (FLOP). Default: for ``"total"`` the sweep's own budgets
-        (the runs themselves, no interpolation); for ``"nonembedding"`` three per decade
-        (1, 2.15, 4.64 × 10^k) across the range the runs cover.
+        (the runs themselves, no interpolation); for ``"nonembedding"`` ``per_decade``
+        log-spaced budgets per decade, on 10^(j / per_decade), across the range the runs cover.
+    per_decade : int
+        Density of the default non-embedding budgets; 3 (the default) gives 1, 2.15 and 4.64 × 10^k.
 
     Returns
     -------
@@ -116,8 +123,11 @@ def isoflop_points(df: pd.DataFrame, counting: Counting = "total", budgets: Arra
         if counting == "total":
             budgets = np.unique(df["budget"].to_numpy(float))
         else:
-            lo, hi = np.floor(3 * np.log10(c_run.min())), np.ceil(3 * np.log10(c_run.max()))
-            budgets = 10 ** (np.arange(lo, hi + 1) / 3)
+            if isinstance(per_decade, bool) or not isinstance(per_decade, (int, np.integer)) or per_decade < 1:
+                raise ValueError(f"per_decade must be a positive whole number of budgets, e.g. 3; got {per_decade!r}")
+            lo = np.floor(per_decade * np.log10(c_run.min()))
+            hi = np.ceil(per_decade * np.log10(c_run.max()))
+            budgets = 10 ** (np.arange(lo, hi + 1) / per_decade)
     budgets = np.asarray(budgets, dtype=float)
     rows = []
     for (n_layer, d_model), group in df.assign(_c=c_run).groupby(["n_layer", "d_model"]):
@@ -341,6 +351,10 @@ def lr_rule(best: pd.DataFrame) -> PowerLawFit:
 #: far from its minimum an IsoFLOP profile is not a parabola, and the book sweep's windows hold
 #: eight sizes spanning a factor 5 or more.
 BOOK_WINDOW = 0.75
+#: Budgets per decade of the book sweep's profiles in non-embedding compute: twice as dense as
+#: its C_T budgets (0.4 decades apart), so each size, trained at two to five adjacent C_T budgets,
+#: lands on several profiles; :func:`grid_sensitivity` shows what other densities give.
+BOOK_PER_DECADE = 5
 
 
 def seed_means(df: pd.DataFrame) -> pd.DataFrame:
@@ -361,21 +375,49 @@ def seed_means(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def approach2(df: pd.DataFrame, counting: Counting = "total", *, window: float | None = BOOK_WINDOW,
-              ci: float = 0.95) -> IsoFlopFit:
+              per_decade: int = BOOK_PER_DECADE, ci: float = 0.95) -> IsoFlopFit:
     """Approach 2 on the seed means of a sweep, in one counting, each counting on its own budgets.
 
     In ``"total"`` the profiles are the sweep's own C_T budgets. In ``"nonembedding"`` they are
-    budgets of C_nonemb = 6 N_nonemb D (:func:`isoflop_points` interpolates each size between the
-    horizons it was trained at): the frontier is measured in non-embedding compute, not derived
-    from the total-parameter optima.
+    ``per_decade`` budgets per decade of C_nonemb = 6 N_nonemb D (:func:`isoflop_points`
+    interpolates each size between the horizons it was trained at): the frontier is measured in
+    non-embedding compute, not derived from the total-parameter optima.
 
     Raises
     ------
     ValueError
         If fewer than two budgets bracket their optimum (``fit_isoflop`` names each budget and why).
     """
-    pts = isoflop_points(seed_means(df), counting)
+    pts = isoflop_points(seed_means(df), counting, per_decade=per_decade)
     return fit_isoflop(pts["C"], pts["N"], pts["L"], ci=ci, window=window)
+
+
+def grid_sensitivity(df: pd.DataFrame, densities: ArrayLike = (3, 4, 5, 6, 8, 10), *,
+                     window: float | None = BOOK_WINDOW) -> pd.DataFrame:
+    """a_nonemb of :func:`approach2` for each density of its non-embedding budget grid.
+
+    The sizes of a sweep share budgets only in C_T, so the profiles in C_nonemb are interpolated
+    onto a grid the analysis chooses; this shows how much that choice moves the exponent. A
+    density whose profiles leave fewer than two usable budgets is reported with ``a`` NaN and
+    the reason in ``note`` (never silently dropped).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``per_decade``, ``a``, ``lo``, ``hi`` (the fit's 95% interval), ``budgets`` (usable
+        profiles) and ``note``.
+    """
+    rows = []
+    for density in np.atleast_1d(np.asarray(densities)):
+        try:
+            fit = approach2(df, "nonembedding", window=window, per_decade=int(density))
+        except ValueError as err:
+            rows.append({"per_decade": int(density), "a": np.nan, "lo": np.nan, "hi": np.nan,
+                         "budgets": 0, "note": str(err)})
+            continue
+        rows.append({"per_decade": int(density), "a": fit.a, "lo": fit.a_ci[0], "hi": fit.a_ci[1],
+                     "budgets": fit.budgets.size, "note": ""})
+    return pd.DataFrame(rows, columns=["per_decade", "a", "lo", "hi", "budgets", "note"])
 
 
 def local_slopes(fit: IsoFlopFit) -> pd.DataFrame:
@@ -407,45 +449,87 @@ def approach3(df: pd.DataFrame, counting: Counting = "total") -> ParametricFit:
     return fit_parametric(df[col].to_numpy(float), df["tokens"].to_numpy(float), df["loss"].to_numpy(float))
 
 
-def bootstrap_book(df: pd.DataFrame, n_boot: int = 200, *, seed: int = 0, window: float | None = BOOK_WINDOW,
-                   ) -> pd.DataFrame:
-    """Exponents a_T and a_nonemb with a two-level bootstrap: over seeds, then over budgets.
+#: The estimates :func:`bootstrap_book` redraws, in the order of its rows.
+BOOTSTRAP_ESTIMATES = ("total", "nonembedding", "recount", "frontier_total", "frontier_nonembedding")
 
-    Each replicate (1) redraws, for every shape and budget, as many seeds as it has, with
-    replacement, and averages them; (2) finds every budget's optimum in each counting
-    (:func:`approach2`'s profiles); (3) redraws the budgets' optima with replacement and fits
-    N* ∝ C^a by least squares in log space. Seeds carry the noise of training, budgets the noise
-    of where the optimum of each profile sits and of the frontier's curvature. A replicate with
-    fewer than two usable or distinct budgets is dropped and counted in ``.attrs["n_failed"]``.
+
+def bootstrap_book(df: pd.DataFrame, n_boot: int = 200, *, seed: int = 0, window: float | None = BOOK_WINDOW,
+                   per_decade: int = BOOK_PER_DECADE) -> pd.DataFrame:
+    """Exponents of N* ∝ C^a in both countings, with a two-level bootstrap: over seeds, then budgets.
+
+    Each replicate (1) redraws, for every shape and C_T budget, as many seeds as it has, with
+    replacement; (2) redraws the C_T budgets with replacement; (3) recomputes every estimate of
+    :data:`BOOTSTRAP_ESTIMATES`:
+
+    ``total``, ``nonembedding``
+        Approach 2 (:func:`approach2`, each counting on its own budgets); the redrawn budgets
+        of step 2 pick which optima enter the power-law fit (in non-embedding compute, those
+        of the redrawn runs' profiles, also redrawn with replacement).
+    ``recount``
+        The ``total`` optima counted without embeddings (:func:`nonembedding_optima`): the
+        exponent the family of shapes implies (the chapter's Eq. 6.4), not a measurement.
+    ``frontier_total``, ``frontier_nonembedding``
+        Approach 1 (:func:`frontier`) on the training curves of the redrawn budgets' runs.
+
+    Seeds carry the noise of training, budgets where each profile's optimum sits and the
+    frontier's curvature. An estimate that fails in a replicate (fewer than two usable or
+    distinct budgets, e.g. profiles whose minimum is not bracketed) is left out of that
+    replicate and counted in ``.attrs["n_failed"]``, never filled in.
 
     Returns
     -------
     pandas.DataFrame
-        One row per successful replicate: ``total`` and ``nonembedding`` exponents.
+        Long form: ``replicate``, ``estimate`` and ``a``, one row per successful estimate.
     """
     positive_n = int(n_boot)
-    if positive_n < 1:
+    if isinstance(n_boot, bool) or positive_n != n_boot or positive_n < 1:
         raise ValueError(f"n_boot must be a positive number of replicates, e.g. 200; got {n_boot!r}")
+    if df.empty:
+        raise ValueError("the sweep has no runs; pass a sweep CSV with at least one finished run")
     rng = np.random.default_rng(seed)
     cells = [g for _, g in df.groupby(["budget", "n_layer", "d_model"], sort=True)]
-    rows, failed = [], 0
-    for _ in range(positive_n):
+    rows: list[dict] = []
+    failed = dict.fromkeys(BOOTSTRAP_ESTIMATES, 0)
+    for rep in range(positive_n):
         sample = pd.concat([g.iloc[rng.integers(0, len(g), len(g))] for g in cells], ignore_index=True)
-        row = {}
+        budgets = np.unique(sample["budget"])
+        drawn = rng.choice(budgets, budgets.size)  # with multiplicity: a budget drawn twice weighs twice
+        runs = sample[sample["budget"].isin(drawn)]
         try:
-            for counting in ("total", "nonembedding"):
-                fit = approach2(sample, counting, window=window)
-                pick = rng.integers(0, fit.budgets.size, fit.budgets.size)
-                if np.unique(pick).size < 2:
-                    raise ValueError("one distinct budget drawn")
-                row[counting] = fit_power_law(fit.budgets[pick], fit.n_opt[pick]).p
+            total = approach2(sample, "total", window=window)
         except ValueError:
-            failed += 1
-            continue
-        rows.append(row)
-    out = pd.DataFrame(rows, columns=["total", "nonembedding"])
+            total = None
+        for name in BOOTSTRAP_ESTIMATES:
+            try:
+                if name in ("total", "recount"):
+                    if total is None:
+                        raise ValueError("no total-parameter profile is bracketed")
+                    fit = _redrawn(total, drawn)
+                    c, n = (fit.budgets, fit.n_opt) if name == "total" else nonembedding_optima(sample, fit)
+                elif name == "nonembedding":
+                    fit = approach2(sample, "nonembedding", window=window, per_decade=per_decade)
+                    # its budgets are C_nonemb, not the drawn C_T: redraw its own optima
+                    fit = _redrawn(fit, rng.choice(fit.budgets, fit.budgets.size))
+                    c, n = fit.budgets, fit.n_opt
+                else:
+                    rows.append({"replicate": rep, "estimate": name,
+                                 "a": frontier(runs, name.removeprefix("frontier_")).a})
+                    continue
+                rows.append({"replicate": rep, "estimate": name, "a": fit_power_law(c, n).p})
+            except ValueError:
+                failed[name] += 1
+    out = pd.DataFrame(rows, columns=["replicate", "estimate", "a"])
     out.attrs["n_failed"] = failed
     return out
+
+
+def _redrawn(fit: IsoFlopFit, budgets: NDArray[np.float64]) -> IsoFlopFit:
+    """``fit`` with its optima at ``budgets``, repeats kept; a ValueError if under two distinct."""
+    budgets = np.asarray(budgets, dtype=float)
+    idx = np.searchsorted(fit.budgets, budgets[np.isin(budgets, fit.budgets)])
+    if np.unique(idx).size < 2:
+        raise ValueError("fewer than two distinct drawn budgets have an optimum")
+    return replace(fit, budgets=fit.budgets[idx], n_opt=fit.n_opt[idx])
 
 
 def embedding_share(df: pd.DataFrame, n_total: ArrayLike) -> NDArray[np.float64]:
@@ -456,3 +540,103 @@ def embedding_share(df: pd.DataFrame, n_total: ArrayLike) -> NDArray[np.float64]
     """
     n_t = np.asarray(n_total, dtype=float)
     return 1.0 - _nonembedding_of_total(df, n_t) / n_t
+
+
+def predicted_nonembedding_exponent(df: pd.DataFrame, params: ChinchillaParams,
+                                    n_range: tuple[float, float]) -> tuple[float, float]:
+    """a_nonemb that Pearce & Song's formula predicts for a sweep's family of shapes.
+
+    Fits ω of N_T = N_nonemb + ω N_nonemb^(1/3) (Pearce & Song 2024, Sec. 3, Eq. R1 of
+    :mod:`nsl_utils.reconcile`) to the sweep's shapes, then places the compute-optimal frontier of
+    the Chinchilla law ``params`` in non-embedding terms (their Eq. R2,
+    :func:`nsl_utils.reconcile.frontier_compute`) at N_nonemb across ``n_range`` and fits
+    N*_nonemb ∝ C_nonemb^a there. The local slope (their Eq. R3) depends on α, β, ω and N only,
+    so the prediction needs the law's exponents, not where its constants put the optimum.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A sweep (its shapes and vocabulary are used, not its losses).
+    params : nsl_utils.laws.ChinchillaParams
+        The law in total parameters, e.g. Hoffmann et al.'s or one fitted to the sweep.
+    n_range : (float, float)
+        Smallest and largest N*_nonemb of the measured frontier (parameters), low < high.
+
+    Returns
+    -------
+    (a, omega) : tuple of float
+        The predicted exponent over ``n_range`` and the fitted ω.
+    """
+    lo, hi = (float(v) for v in n_range)
+    if not 0 < lo < hi:
+        raise ValueError(f"n_range must be (low, high) parameter counts with 0 < low < high; got {n_range!r}")
+    shapes = df.drop_duplicates(["n_layer", "d_model"])
+    vocab = shapes["vocab_size"].unique()
+    if vocab.size != 1:
+        raise ValueError(f"the sweep mixes vocabularies {sorted(vocab)}; pass the runs of one vocabulary")
+    # The embedding of a shape is (V + n_ctx) d_model with tied input and output embeddings.
+    width_count = int(vocab[0]) + int(shapes["n_ctx"].iloc[0])
+    omega = fit_embedding_relation(shapes["n_params_total"], shapes["d_model"], width_count, 1.0 / 3.0)
+    n = np.geomspace(lo, hi, 50)
+    return fit_power_law(frontier_compute(n, params, omega), n).p, omega
+
+
+# --- What this design can measure: the same runs, losses from a known law -------------------
+
+
+def law_with_frontier(fit: IsoFlopFit, *, alpha: float = 0.34, B: float = 120.0,
+                      E: float = 1.5) -> ChinchillaParams:
+    """A Chinchilla law in N_T whose compute-optimal frontier is a measured one.
+
+    The law L = E + A/N_T^α + B/D^β has its optimum at N*_T = G (C_T/6)^(β/(α+β)) with
+    G = (αA / (βB))^(1/(α+β)) (Hoffmann et al. 2022, Eq. 4); β and A are set so that exponent and
+    prefactor are ``fit``'s (its ``a`` and N* at its smallest budget). α, B and E are free choices
+    (the frontier does not depend on them): the defaults are Hoffmann et al.'s α and losses on
+    the scale of the book sweep's. Used with :func:`simulate_losses` to ask what the sweep's
+    own estimators return when the Chinchilla law in total parameters holds exactly.
+
+    Raises
+    ------
+    ValueError
+        If ``fit.a`` is not between 0 and 1 (no law of this form has such a frontier).
+    """
+    a = float(fit.a)
+    if not 0.0 < a < 1.0:
+        raise ValueError(f"fit.a must lie in (0, 1) for a Chinchilla-form law; got {a!r}")
+    beta = a * alpha / (1.0 - a)
+    g = fit.n_opt[0] / (fit.budgets[0] / 6.0) ** a
+    A = beta * B / alpha * g ** (alpha + beta)
+    return ChinchillaParams(E=E, A=A, B=B, alpha=alpha, beta=beta,
+                            source="law_with_frontier: the measured N_T frontier, alpha and B chosen")
+
+
+def simulate_losses(df: pd.DataFrame, params: ChinchillaParams, *, noise_sd: float = 0.0,
+                    seed: int = 0) -> pd.DataFrame:
+    """The sweep's runs with losses from a Chinchilla law in N_T, plus seed noise.
+
+    Each run keeps its shape, budget, tokens and seed; ``loss`` becomes
+    L(N_T, D) + ε with ε ~ Normal(0, ``noise_sd``) independent per run, and its training curve
+    becomes L(N_T, t) at the recorded token counts (each point as if a run ended there, the
+    idealised curve Approach 1 assumes). Every estimator of this module can then be run on
+    the result and compared with the law's own frontier.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A sweep.
+    params : nsl_utils.laws.ChinchillaParams
+        The law, in total parameters.
+    noise_sd : float
+        Standard deviation of the seed noise (nats/token), >= 0.
+    seed : int
+        Seeds ``numpy.random.default_rng``.
+    """
+    noise_sd = float(noise_sd)
+    if not noise_sd >= 0.0:
+        raise ValueError(f"noise_sd must be a non-negative loss in nats, e.g. 0.02; got {noise_sd!r}")
+    rng = np.random.default_rng(seed)
+    n_t = df["n_params_total"].to_numpy(float)
+    loss = chinchilla_loss(n_t, df["tokens"].to_numpy(float), params) + noise_sd * rng.normal(size=len(df))
+    curves = [" ".join(f"{v:.5f}" for v in chinchilla_loss(n, np.array(t.split(), dtype=float), params))
+              for n, t in zip(n_t, df["curve_tokens"])]
+    return df.assign(loss=loss, curve_loss=curves)
