@@ -128,7 +128,7 @@ def critical_batch(loss: ArrayLike, law: KaplanLaw = KAPLAN_2020) -> NDArray[np.
 
 
 def steps_min(steps: ArrayLike, batch: ArrayLike, loss: ArrayLike, law: KaplanLaw = KAPLAN_2020) -> NDArray[np.float64]:
-    """S_min = S / (1 + B_crit(L)/B), (K3) (Kaplan et al. 2020, Eq. 5.4).
+    """S_min = S / (1 + B_crit(L)/B), (K3) (Kaplan et al. 2020, Eq. 5.4): the fewest steps, at B >> B_crit.
 
     Parameters
     ----------
@@ -147,18 +147,10 @@ def steps_min(steps: ArrayLike, batch: ArrayLike, loss: ArrayLike, law: KaplanLa
 
 
 def compute_min(compute: ArrayLike, batch: ArrayLike, loss: ArrayLike, law: KaplanLaw = KAPLAN_2020) -> NDArray[np.float64]:
-    """C_min = C / (1 + B/B_crit(L)), (K3) (Kaplan et al. 2020, Eq. 5.5).
+    """C_min = C / (1 + B/B_crit(L)), (K3) (Kaplan et al. 2020, Eq. 5.5): the least compute, at B << B_crit.
 
-    Parameters
-    ----------
-    compute : array_like
-        Compute C = 6 N B S actually spent, FLOP, > 0.
-    batch : array_like
-        Batch size B in tokens, > 0.
-    loss : array_like
-        The loss L reached, > 0.
-    law : KaplanLaw
-        The constants.
+    ``compute`` is the compute C = 6 N B S actually spent, FLOP, > 0; ``batch``, ``loss`` and ``law``
+    as in :func:`steps_min`.
     """
     c = as_positive_array(compute, "compute")
     b = as_positive_array(batch, "batch")

@@ -138,6 +138,35 @@ def test_refuses_to_overwrite_or_mix(tiny, tmp_path, capsys):
     assert "unknown preset" in capsys.readouterr().err and not (tmp_path / "n.csv").exists()
 
 
+def test_command_line_records_itself_in_the_sidecar(tiny, tmp_path):
+    out = tmp_path / "cli.csv"
+    assert sched.main(["--preset", "tiny", "--out", str(out), "--shard", "2/2", "--no-progress"]) == 0
+    session = json.loads((tmp_path / "cli.csv.meta.json").read_text())["sessions"][0]
+    assert session["command"] == f"python -m nsl_utils.lm.schedule --preset tiny --out {out} --shard 2/2 --no-progress"
+    assert list(session)[:4] == ["command", "preset", "settings", "shard"] and session["shard"] == "2/2"
+    assert session["hardware"]["device"] == "cpu" and session["runs"] == [j.run_id for j in preset_jobs(TINY)][1::2]
+    # Called from Python, the session has no command.
+    run_schedule("tiny", out, resume=True, progress=False)
+    assert json.loads((tmp_path / "cli.csv.meta.json").read_text())["sessions"][1]["command"] is None
+
+
+@pytest.mark.parametrize("command", ["sweep", "schedule", "repeat"])
+def test_the_experiments_share_their_command_line_options(command, capsys):
+    """python -m nsl_utils.lm sweep, python -m nsl_utils.lm.schedule and .repeat take the same options."""
+    from nsl_utils.lm import __main__ as lm_main
+    from nsl_utils.lm import repeat
+
+    run = {"sweep": lambda: lm_main.main(["sweep", "--help"]), "schedule": lambda: sched.main(["--help"]),
+           "repeat": lambda: repeat.main(["--help"])}[command]
+    with pytest.raises(SystemExit) as done:
+        run()
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    for option in ("--preset PRESET", "--out OUT", "--resume", "--shard SHARD", "--device {cpu,cuda}",
+                   "--threads THREADS", "--no-progress"):
+        assert option in text, f"{command}: {option} missing from --help"
+
+
 def test_penalties_and_log_fit():
     rows = []
     for seed in (0, 1):

@@ -10,20 +10,16 @@ import argparse
 import os
 import sys
 
+from nsl_utils.lm.resumable import add_options
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nsl_utils.lm", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sweep = sub.add_parser("sweep", help="run or resume a preset sweep, one CSV row per finished run")
-    sweep.add_argument("--preset", required=True, help="smoke, pilot, pilot-lr, lr-bracket or book")
-    sweep.add_argument("--out", required=True, help="CSV to create (or to continue with --resume)")
-    sweep.add_argument("--resume", action="store_true", help="skip runs already in --out")
-    sweep.add_argument("--shard", default=None, help="K/N: run every N-th run starting at the K-th")
-    sweep.add_argument("--device", default=None, choices=["cpu", "cuda"], help="default: cuda if available")
-    sweep.add_argument("--threads", type=int, default=None, help="torch CPU threads (1 for a background job)")
+    add_options(sweep, "smoke, pilot, pilot-lr, lr-bracket or book")
     sweep.add_argument("--beta2", type=float, default=None,
                        help="AdamW second-moment decay for every run (default: the preset's)")
-    sweep.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
 
     import torch

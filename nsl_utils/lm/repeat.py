@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import sys
 import time
 from dataclasses import dataclass
@@ -39,8 +38,8 @@ from numpy.typing import ArrayLike, NDArray
 from nsl_utils._validation import positive_int
 from nsl_utils.data_constrained import RStarFit, effective_data, fit_r_d_star
 from nsl_utils.lm.model import GPTConfig
-from nsl_utils.lm.sweep import BOOK_BETA2, BOOK_CLIP, N_CTX, locked_append, book_lr, budget_batch, parse_shard
-from nsl_utils.provenance import hardware, versions
+from nsl_utils.lm.resumable import add_options, command_line, run_command, start_session
+from nsl_utils.lm.sweep import BOOK_BETA2, BOOK_CLIP, N_CTX, book_lr, budget_batch, locked_append
 
 __all__ = ["RepeatRun", "REPEAT_PRESETS", "REPEAT_EPOCHS", "REPEAT_UNIQUE_TOKENS", "REPEAT_SHAPE",
            "REPEAT_COLUMNS", "LM_REPEAT_SHA256", "unique_subset", "repeat_runs", "read_repeat",
@@ -338,23 +337,6 @@ def repetition_shift(tokens: ArrayLike, pool_tokens: float, r_d_star: float, B: 
     return B * (d_eff**-beta - d**-beta)
 
 
-def _sidecar(out: Path, preset: str, shard: str | None, device: str, command: str | None) -> None:
-    import torch
-
-    meta_path = out.with_name(out.name + ".meta.json")
-    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {"sessions": []}
-    meta["sessions"].append({
-        "command": command,
-        "preset": preset,
-        "shard": shard,
-        "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "versions": versions("torch", "numpy", "pandas", "tokenizers"),
-        "hardware": {**hardware(), "torch_threads": torch.get_num_threads(), "device": device,
-                     "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None},
-    })
-    meta_path.write_text(json.dumps(meta, indent=2) + "\n")
-
-
 def run_repeat(preset: str, out: str | Path, *, resume: bool = False, shard: str | None = None,
                device: str | None = None, progress: bool = True, command: str | None = None) -> pd.DataFrame:
     """Run (or resume) a preset of :data:`REPEAT_PRESETS`, appending one CSV row per finished run.
@@ -381,27 +363,13 @@ def run_repeat(preset: str, out: str | Path, *, resume: bool = False, shard: str
     pandas.DataFrame
         The CSV's rows after the runs.
     """
-    import torch
     from tqdm import tqdm
 
     from nsl_utils.lm.data import load_tokens
     from nsl_utils.lm.train import TrainSpec, train
 
-    runs = repeat_runs(preset)
-    k, n = parse_shard(shard)
-    out = Path(out)
-    done: set[str] = set()
-    if out.exists():
-        if not resume:
-            raise ValueError(f"{out} exists; pass --resume to continue it, or choose another --out")
-        done = set(read_repeat(out)["run_id"])
-    runs = [r for i, r in enumerate(runs) if i % n == k - 1 and r.run_id not in done]
-    dev = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with locked_append(out) as fh:
-        if fh.tell() == 0:
-            csv.writer(fh).writerow(REPEAT_COLUMNS)
-        _sidecar(out, preset, shard, dev, command)
+    out, runs, dev = start_session(out, repeat_runs(preset), columns=REPEAT_COLUMNS, read=read_repeat, preset=preset,
+                                   resume=resume, shard=shard, device=device, command=command)
     bar = tqdm(total=sum(r.tokens // (r.batch_size * N_CTX) for r in runs), unit="step", disable=not progress)
     for run in runs:
         bar.set_description(run.run_id)
@@ -434,29 +402,10 @@ def run_repeat(preset: str, out: str | Path, *, resume: bool = False, shard: str
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m nsl_utils.lm.repeat --preset repeat --out CSV [--resume] [--shard K/N] [--threads T]``."""
-    parser = argparse.ArgumentParser(prog="python -m nsl_utils.lm.repeat",
-                                     description="epochs of a fixed unique-token budget against fresh data")
-    parser.add_argument("--preset", required=True, help="repeat-smoke or repeat")
-    parser.add_argument("--out", required=True, help="CSV to create (or to continue with --resume)")
-    parser.add_argument("--resume", action="store_true", help="skip runs already in --out")
-    parser.add_argument("--shard", default=None, help="K/N: run every N-th run starting at the K-th")
-    parser.add_argument("--device", default=None, choices=["cpu", "cuda"], help="default: cuda if available")
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (1 for a background job)")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    args = parser.parse_args(argv)
-
-    import torch
-
-    if args.threads is not None:
-        torch.set_num_threads(args.threads)
-    command = " ".join(["python -m nsl_utils.lm.repeat", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        run_repeat(args.preset, args.out, resume=args.resume, shard=args.shard, device=args.device,
-                   progress=not args.no_progress, command=command)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    prog = "python -m nsl_utils.lm.repeat"
+    parser = argparse.ArgumentParser(prog=prog, description="epochs of a fixed unique-token budget against fresh data")
+    args = add_options(parser, "repeat-smoke or repeat").parse_args(argv)
+    return run_command(run_repeat, args, command=command_line(prog, argv))
 
 
 if __name__ == "__main__":

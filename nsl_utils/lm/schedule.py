@@ -40,8 +40,8 @@ from numpy.typing import ArrayLike, NDArray
 from nsl_utils._validation import as_finite_array, at_least, positive_int, positive_scalar, same_shape
 
 from nsl_utils.lm.model import GPTConfig
-from nsl_utils.lm.sweep import N_CTX, locked_append, book_lr, parse_shard
-from nsl_utils.provenance import hardware, versions
+from nsl_utils.lm.resumable import add_options, command_line, run_command, start_session
+from nsl_utils.lm.sweep import N_CTX, book_lr, locked_append
 
 __all__ = [
     "SchedulePreset", "Job", "PRESETS", "COLUMNS", "preset_jobs", "read_schedule", "run_schedule",
@@ -225,33 +225,28 @@ def _tokens(corpus: str, split: str, max_chars: int | None) -> NDArray[np.int32]
     return np.asarray(ids, dtype=np.int32)
 
 
-def _sidecar(out: Path, preset: str, p: SchedulePreset, shard: str | None, device: str,
-             update: dict | None = None) -> None:
-    """Append this invocation to ``<out>.meta.json`` (or, with ``update``, complete its entry)."""
-    import torch
-
+def _finish_sidecar(out: Path, fields: dict) -> None:
+    """Complete the last session of ``<out>.meta.json`` (written by :func:`~nsl_utils.lm.sweep.write_sidecar`)."""
     meta_path = out.with_name(out.name + ".meta.json")
-    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {"sessions": []}
-    if update is not None:
-        meta["sessions"][-1].update(update)
-    else:
-        prog = sys.argv[0]
-        meta["sessions"].append({
-            "command": " ".join(["python -m nsl_utils.lm.schedule", *sys.argv[1:]])
-            if prog.endswith(("schedule.py", "-m")) else None,
-            "preset": preset,
-            "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in p.__dict__.items()},
-            "shard": shard,
-            "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "versions": versions("torch", "numpy", "pandas", "tokenizers"),
-            "hardware": {**hardware(), "torch_threads": torch.get_num_threads(), "device": device},
-        })
+    meta = json.loads(meta_path.read_text())
+    meta["sessions"][-1].update(fields)
     meta_path.write_text(json.dumps(meta, indent=2) + "\n")
+
+
+def _check_settings(out: Path, existing: pd.DataFrame, p: SchedulePreset) -> None:
+    """Refuse to resume ``out`` if its rows were made with other settings than ``p``'s."""
+    cfg = p.config
+    want = {"batch_size": p.batch, "lr": p.lr, "beta2": p.beta2, "warmup_steps": p.warmup_steps,
+            "min_lr_frac": p.min_lr_frac, "n_layer": cfg.n_layer, "d_model": cfg.d_model}
+    for key in _SETTINGS:
+        if len(existing) and not np.allclose(existing[key].astype(float), want[key]):
+            raise ValueError(f"{out} was made with other settings ({key} {sorted(set(existing[key]))}, "
+                             f"this preset {want[key]}); resume with the same preset or choose another --out")
 
 
 def run_schedule(preset: str | SchedulePreset, out: str | Path, *, resume: bool = False,
                  shard: str | None = None, device: str | None = None, progress: bool = True,
-                 min_lr_frac: float | None = None) -> pd.DataFrame:
+                 min_lr_frac: float | None = None, command: str | None = None) -> pd.DataFrame:
     """Run (or resume) a schedule experiment, appending the rows of each run as it finishes.
 
     Parameters
@@ -270,6 +265,8 @@ def run_schedule(preset: str | SchedulePreset, out: str | Path, *, resume: bool 
         Show a progress bar (in optimizer steps).
     min_lr_frac : float, optional
         Override the preset's end-of-cosine learning rate (0 decays to zero, as Kaplan et al.).
+    command : str, optional
+        The command line, recorded in the sidecar ``<out>.meta.json``.
 
     Returns
     -------
@@ -278,7 +275,6 @@ def run_schedule(preset: str | SchedulePreset, out: str | Path, *, resume: bool 
         ``schedule_steps / steps``, 1 at its end), for each matched run one row (``ratio`` 1;
         the ratio it stands for is in its ``run_id``). ``seconds`` is the whole run's wall time.
     """
-    import torch
     from tqdm import tqdm
 
     from nsl_utils.lm.train import TrainSpec, train
@@ -287,28 +283,11 @@ def run_schedule(preset: str | SchedulePreset, out: str | Path, *, resume: bool 
     p = _preset(preset)
     if min_lr_frac is not None:
         p = replace(p, min_lr_frac=float(min_lr_frac))
-    k, n = parse_shard(shard)
-    out = Path(out)
-    done: set[str] = set()
-    if out.exists():
-        if not resume:
-            raise ValueError(f"{out} exists; pass --resume to continue it, or choose another --out")
-        existing = read_schedule(out)
-        cfg = p.config
-        want = {"batch_size": p.batch, "lr": p.lr, "beta2": p.beta2, "warmup_steps": p.warmup_steps,
-                "min_lr_frac": p.min_lr_frac, "n_layer": cfg.n_layer, "d_model": cfg.d_model}
-        for key in _SETTINGS:
-            if len(existing) and not np.allclose(existing[key].astype(float), want[key]):
-                raise ValueError(f"{out} was made with other settings ({key} {sorted(set(existing[key]))}, "
-                                 f"this preset {want[key]}); resume with the same preset or choose another --out")
-        done = set(existing["run_id"])
-    jobs = [j for i, j in enumerate(preset_jobs(p)) if i % n == k - 1 and j.run_id not in done]
-    dev = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with locked_append(out) as fh:
-        if fh.tell() == 0:
-            csv.writer(fh).writerow(COLUMNS)
-        _sidecar(out, name, p, shard, dev)
+    settings = {k: (list(v) if isinstance(v, tuple) else v) for k, v in p.__dict__.items()}
+    out, jobs, dev = start_session(
+        out, preset_jobs(p), columns=COLUMNS, read=read_schedule, preset=name, resume=resume, shard=shard,
+        device=device, command=command, settings=settings,
+        check=lambda path, existing: _check_settings(path, existing, p))
     start_all = time.perf_counter()
     if jobs:
         train_tokens, val_tokens = (_tokens(p.corpus, s, p.max_chars) for s in ("train", "validation"))
@@ -345,7 +324,7 @@ def run_schedule(preset: str | SchedulePreset, out: str | Path, *, resume: bool 
                 writer.writerow([row[c] for c in COLUMNS])
     bar.close()
     with locked_append(out):
-        _sidecar(out, name, p, shard, dev, update={
+        _finish_sidecar(out, {
             "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "wall_seconds": round(time.perf_counter() - start_all, 1), "runs": [j.run_id for j in jobs]})
     return read_schedule(out)
@@ -429,29 +408,12 @@ def fit_log_penalty(ratio: ArrayLike, relative: ArrayLike) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line of the experiment (see the module docstring)."""
-    parser = argparse.ArgumentParser(prog="python -m nsl_utils.lm.schedule", description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", required=True, help="book or smoke")
-    parser.add_argument("--out", required=True, help="CSV to create (or to continue with --resume)")
-    parser.add_argument("--resume", action="store_true", help="skip runs already in --out")
-    parser.add_argument("--shard", default=None, help="K/N: run every N-th run starting at the K-th")
-    parser.add_argument("--device", default=None, choices=["cpu", "cuda"], help="default: cuda if available")
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (1 for a background job)")
+    prog = "python -m nsl_utils.lm.schedule"
+    parser = add_options(argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0]), "book or smoke")
     parser.add_argument("--min-lr-frac", type=float, default=None,
                         help="end-of-cosine learning rate as a fraction of the peak (default: the preset's)")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
-
-    import torch
-
-    if args.threads is not None:
-        torch.set_num_threads(args.threads)
-    try:
-        run_schedule(args.preset, args.out, resume=args.resume, shard=args.shard, device=args.device,
-                     progress=not args.no_progress, min_lr_frac=args.min_lr_frac)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return run_command(run_schedule, args, min_lr_frac=args.min_lr_frac, command=command_line(prog, argv))
 
 
 if __name__ == "__main__":

@@ -311,20 +311,43 @@ def locked_append(out: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _sidecar(out: Path, preset: str, shard: str | None, device: str) -> None:
+def write_sidecar(out: Path, preset: str, shard: str | None, device: str, *, command: str | None = None,
+                  settings: dict | None = None) -> None:
+    """Append this session of a resumable experiment to the provenance sidecar ``<out>.meta.json``.
+
+    The sweep, :mod:`nsl_utils.lm.schedule` and :mod:`nsl_utils.lm.repeat` each record, for every
+    invocation that writes to ``out``, the command, the preset, the shard, when it started, the
+    package versions and the hardware. Call it while holding :func:`locked_append` on ``out``, so
+    that shards sharing the CSV do not overwrite each other's entries.
+
+    Parameters
+    ----------
+    out : Path
+        The experiment's CSV; the sidecar is written next to it.
+    preset : str
+        The preset's name.
+    shard : str or None
+        ``"K/N"`` as given, or ``None`` for the whole preset.
+    device : str
+        ``"cpu"`` or ``"cuda"``.
+    command : str, optional
+        The command line that started the session; ``None`` when it was called from Python.
+    settings : dict, optional
+        The preset's settings, recorded after the preset's name when given.
+    """
     import torch
 
     meta_path = out.with_name(out.name + ".meta.json")
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {"sessions": []}
-    meta["sessions"].append({
-        "command": " ".join(["python -m nsl_utils.lm", *sys.argv[1:]]) if sys.argv[0].endswith("__main__.py") else None,
-        "preset": preset,
+    session = {"command": command, "preset": preset, **({"settings": settings} if settings is not None else {})}
+    session.update({
         "shard": shard,
         "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "versions": versions("torch", "numpy", "pandas", "tokenizers"),
         "hardware": {**hardware(), "torch_threads": torch.get_num_threads(), "device": device,
                      "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None},
     })
+    meta["sessions"].append(session)
     meta_path.write_text(json.dumps(meta, indent=2) + "\n")
 
 
@@ -393,7 +416,9 @@ def run_sweep(preset: str, out: str | Path, *, resume: bool = False, shard: str 
         with locked_append(out) as fh:
             if fh.tell() == 0:
                 csv.writer(fh).writerow(COLUMNS)
-            _sidecar(out, preset, shard, dev)
+            write_sidecar(out, preset, shard, dev,
+                          command=" ".join(["python -m nsl_utils.lm", *sys.argv[1:]])
+                          if sys.argv[0].endswith("__main__.py") else None)
     bar = tqdm(total=sum(r.tokens // (r.batch_size * N_CTX) for r in runs), unit="step",
                disable=not progress or rank != 0)
     for run in runs:
