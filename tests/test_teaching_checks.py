@@ -1,10 +1,14 @@
 """Checks that teach instead of crash (issue 13).
 
-Exercises 2.4 (``budget = 1e26``) and 3.2 (``cutoff = np.inf``), done as written in a reader's run
-(``NSL_STRICT`` unset), run to the end and print which claims no longer hold and which input moved
-them; a planted regression with nothing changed by the reader still fails under ``NSL_STRICT=1``, as
-in ``make book``, ``make test`` and CI. Each case executes a modified copy of a chapter with nbclient
-(5 to 25 s each), so this file also runs the notebook code the static rules below look at.
+The "change a number" exercises that change an input of a chapter's checks, done as written in a
+reader's run (``NSL_STRICT`` unset), run to the end and print which claims no longer hold and which
+input moved them: ``budget = 1e26`` and ``experts_per_token = 1`` (the definitions chapter),
+``cutoff = np.inf`` (fitting Chinchilla), ``b_kaplan`` 16 times smaller (Kaplan's method) and the
+data-only decay ``LAW`` (data-constrained scaling; a strict expected failure while that chapter's
+hidden cells still stop on it, see the mark). A planted regression with nothing changed by the
+reader still fails under ``NSL_STRICT=1``, as in ``make book``, ``make test`` and CI. Each case
+executes a modified copy of a chapter with nbclient (5 s to a minute or two each), so this file also
+runs the notebook code the static rules below look at.
 
 The static rules: every chapter's claims are checked through ``nsl_utils.book.Checks`` in hidden
 cells, with no bare ``assert`` left to crash a reader's run, and each notebook ends its checks with
@@ -26,11 +30,30 @@ pytest.importorskip("myst_nb")
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 
-# (notebook, exercise label, the line the exercise changes, the change as the exercise writes it)
+# (notebook, exercise label, the code the exercise changes, that code changed as a reader changes it,
+# the words of the exercise that ask for the change, compared with white space folded). The input
+# set by the last line of the change is the one the checks must say was changed.
+DATA_ONLY_LAW = ("LAW = dataclasses.replace(LAW, r_d_star=published.MUENNIGHOFF_R_D_STAR_DATA_ONLY, "
+                 "r_n_star=math.inf)")
 EXERCISES = [
-    ("what_is_a_scaling_law.ipynb", "ex-defs-4", "budget = published.GOPHER_FLOPS", "budget = 1e26"),
+    ("what_is_a_scaling_law.ipynb", "ex-defs-4", "budget = published.GOPHER_FLOPS", "budget = 1e26",
+     "`budget = 1e26`"),
+    ("what_is_a_scaling_law.ipynb", "ex-defs-5", 'experts_per_token = mixtral["experts_per_token"]',
+     "experts_per_token = 1", "`experts_per_token = 1`"),
     ("fitting_chinchilla.ipynb", "ex-fitting-chinchilla-2",
-     'cutoff = np.sort(raw["loss"].to_numpy())[-published.EPOCH_N_EXCLUDED]', "cutoff = np.inf"),
+     'cutoff = np.sort(raw["loss"].to_numpy())[-published.EPOCH_N_EXCLUDED]', "cutoff = np.inf", "`cutoff = np.inf`"),
+    ("kaplan_method.ipynb", "ex-kaplan-4", "b_kaplan = published.KAPLAN_BATCH_TOKENS",
+     "b_kaplan = published.KAPLAN_BATCH_TOKENS / 16", "Set `b_kaplan` 16 times smaller"),
+    # "In the first code cell set LAW = ...": a line after the one that sets the book's law.
+    pytest.param(
+        "data_constrained.ipynb", "ex-dc-2", "LAW = dc.MUENNIGHOFF_2023\n",
+        f"LAW = dc.MUENNIGHOFF_2023\n{DATA_ONLY_LAW}\n", f"set `{DATA_ONLY_LAW}`",
+        marks=pytest.mark.xfail(strict=True, raises=nbclient.exceptions.CellExecutionError, reason=(
+            "the chapter stops before its checks: hidden cells glue LAW.r_n_star (inf under this law, "
+            "which glue_value refuses) and compute exercise 1's solution from LAW.r_d_star (a math "
+            "domain error at 2.92); they should use dc.MUENNIGHOFF_2023, the published fit the prose "
+            "quotes. Remove this mark once the chapter runs to the end with the exercise applied.")),
+        id="ex-dc-2"),
 ]
 # (notebook, a computed value, the same value perturbed): a regression no reader input explains.
 REGRESSIONS = [
@@ -69,19 +92,20 @@ def _stdout(cell) -> str:
     return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
 
 
-@pytest.mark.parametrize("name, label, old, new", EXERCISES, ids=[e[1] for e in EXERCISES])
-def test_the_exercise_as_written_runs_to_the_end_and_explains(name, label, old, new, monkeypatch):
+@pytest.mark.parametrize("name, label, old, new, asks", EXERCISES,
+                         ids=[e[1] if isinstance(e, tuple) else None for e in EXERCISES])
+def test_the_exercise_as_written_runs_to_the_end_and_explains(name, label, old, new, asks, monkeypatch):
     nb = json.loads((BOOK / name).read_text())
     text = next(_source(c) for c in nb["cells"] if f":label: {label}\n" in _source(c))
     exercise = text.split(f":label: {label}\n", 1)[1].split("```", 1)[0]
-    assert f"`{new}`" in exercise, f"{label} no longer asks for `{new}`; update this test with it"
+    assert " ".join(asks.split()) in " ".join(exercise.split()), f"{label} no longer asks for {asks!r}; update this test"
 
     executed, client = _execute_copy(name, old, new, strict=False, monkeypatch=monkeypatch)
     client.execute()  # raises CellExecutionError if any cell fails
     last = executed.cells[-1]
     assert "Checks(" in last.source and "checks.done()" in last.source, f"{name}: the last cell is not its checks"
     out = _stdout(last)
-    variable = new.split(" = ")[0]
+    variable = new.strip().splitlines()[-1].split(" = ")[0]
     assert "check failed:" in out, f"{name}: the exercise moved no check, so there is nothing to explain:\n{out}"
     assert f"You changed {variable} = " in out, out
     assert "the published value holds for the book's inputs" in out, out

@@ -4,6 +4,9 @@ Each lesson has learning goals, pre-reading, a 90-minute plan whose rows follow 
 the exercises to assign with their kind, and the figures for slides. Every exercise and figure it
 names exists in the chapters, and the kind it gives an exercise is the one the exercise states in
 its first line. Notebook run times are not typed: the build writes them (MyST-NB's nb-exec-table).
+The chapters and sections of issue 15 have their place: a lesson each for Kaplan's method and for
+data-constrained scaling, and the mixture-of-experts and inference-aware sections in the lessons
+that teach their chapters.
 """
 
 from __future__ import annotations
@@ -54,8 +57,38 @@ def _figure_labels() -> set[str]:
     return labels
 
 
-def test_five_lessons():
-    assert len(_lessons()) == 5, list(_lessons())
+NUMBER_WORDS = {5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
+
+
+def test_lessons_are_numbered_in_order_and_counted_in_the_opening():
+    numbers = [int(re.match(r"Lesson (\d+):", name).group(1)) for name in _lessons()]
+    assert numbers == list(range(1, 8)), numbers
+    assert f"{NUMBER_WORDS[len(numbers)]} lessons of 90 minutes" in _page()
+
+
+def _lesson(title_start: str) -> str:
+    return next(text for name, text in _lessons().items() if name.split(": ", 1)[1].startswith(title_start))
+
+
+@pytest.mark.parametrize("chapter, title", [("kaplan_method", "how Kaplan et al. measured"),
+                                            ("data_constrained", "running out of data")])
+def test_the_new_chapters_have_a_lesson_of_their_own(chapter, title):
+    """Issue 15: each new chapter is the pre-reading of its lesson, whose kit assigns its exercises."""
+    lesson = _lesson(title)
+    pre_reading = lesson.split("**Pre-reading**", 1)[1].split("\n\n", 1)[0]
+    assert f"{{doc}}`{chapter}`" in pre_reading, pre_reading
+    prefix = {"kaplan_method": "ex-kaplan-", "data_constrained": "ex-dc-"}[chapter]
+    assigned = set(re.findall(r"\{ref\}`(ex-[\w-]+)`", lesson.split("**Exercises to assign.**", 1)[1]))
+    chapter_exercises = {label for label in _exercise_kinds() if label.startswith(prefix)}
+    assert chapter_exercises and chapter_exercises <= assigned, sorted(chapter_exercises - assigned)
+
+
+def test_the_new_sections_are_in_the_lesson_of_their_chapter():
+    """Issue 15: mixtures of experts (definitions chapter) and inference-aware planning (calculator) in lesson 1."""
+    lesson = _lesson("what a scaling law is")
+    for name in ("{ref}`defs-moe`", "{ref}`ex-defs-5`", "{numref}`fig-defs-moe-ratio`",
+                 "--inference-tokens", "{ref}`ex-calculator-5`", "{numref}`fig-calculator-inference`"):
+        assert name in lesson, name
 
 
 @pytest.mark.parametrize("lesson", list(_lessons()))
@@ -115,7 +148,7 @@ def test_run_times_are_measured_by_the_build_not_typed():
 
 
 def test_lesson_2_points_at_the_variable_exercise_3_2_changes():
-    lesson = next(text for name, text in _lessons().items() if name.startswith("Lesson 2"))
+    lesson = _lesson("fitting a scaling law honestly")
     assert "`cutoff = np.inf`" in lesson and "EPOCH_N_EXCLUDED" not in lesson
     exercise = _markdown_of_chapters().split(":label: ex-fitting-chinchilla-2", 1)[1].split("```", 1)[0]
     assert "`cutoff = np.inf`" in exercise
