@@ -166,6 +166,11 @@ PEARCE_SONG_LOSS_COMPUTE_SLOPE = -0.069
 #: Their small-LM experiment (Sec. 5): exponents in total and non-embedding counting.
 PEARCE_SONG_LM_EXPONENT_TOTAL = 0.49
 PEARCE_SONG_LM_EXPONENT_NONEMBEDDING = 0.74
+#: The models of that experiment (Sec. 5): 0.8M to 4.6M total parameters with GPT-2's vocabulary
+#: and a 16-token context.
+PEARCE_SONG_LM_N_TOTAL_RANGE = (0.8e6, 4.6e6)
+PEARCE_SONG_LM_VOCAB = 50257
+PEARCE_SONG_LM_N_CTX = 16
 #: Alternative fits to Chinchilla's Table A9 drawn in Pearce & Song's analysis script
 #: (github.com/TeaPearce/Reconciling_Kaplan_Chinchilla_Scaling_Laws,
 #: script_analysis_kaplan_chinchilla.py, the N_nonemb-vs-N_T figure): with the exponent of N_nonemb

@@ -265,3 +265,12 @@ def test_simulated_losses_follow_a_law_with_the_measured_frontier():
         analysis.simulate_losses(df, law, noise_sd=-1.0)
     with pytest.raises(ValueError, match="fit.a"):
         analysis.law_with_frontier(replace(measured, a=1.2))
+
+
+def test_embedding_share_at_places_pearce_and_songs_models():
+    share = analysis.embedding_share_at([0.8e6, 4.6e6], 50257, n_layer=4)
+    assert np.all(np.diff(share) < 0) and share.min() > 0.85
+    tiny = analysis.embedding_share_at(64_032, 2048, n_layer=2)  # the book's L2 d24 exactly
+    assert tiny[0] == pytest.approx(2064 * 24 / 64_032)
+    with pytest.raises(ValueError, match="n_total"):
+        analysis.embedding_share_at([1000.0], 50257, n_layer=4)

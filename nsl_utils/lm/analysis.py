@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from nsl_utils.counting import transformer_params
 from nsl_utils.datasets import checked_path
 from nsl_utils.fit import (Envelope, IsoFlopFit, ParametricFit, PowerLawFit, envelope, fit_isoflop,
                            fit_parametric, fit_power_law)
@@ -31,13 +32,14 @@ __all__ = ["SWEEPS", "BOOK_WINDOW", "load_sweep", "loss_curves", "isoflop_points
            "fit_counting", "frontier", "nonembedding_optima", "exponents", "bootstrap_exponents",
            "best_learning_rates", "lr_rule", "seed_means", "approach2", "grid_sensitivity", "local_slopes",
            "approach3", "bootstrap_book", "embedding_share", "predicted_nonembedding_exponent",
-           "BOOK_PER_DECADE", "BOOTSTRAP_ESTIMATES", "law_with_frontier", "simulate_losses"]
+           "BOOK_PER_DECADE", "BOOTSTRAP_ESTIMATES", "law_with_frontier", "simulate_losses", "embedding_share_at"]
 
 #: The committed, finished sweeps, as ``(file in data/, sha256)``: the ``pilot`` preset (vocabulary
 #: 4,096, Shakespeare and Milton); the same runs with AdamW's beta2 = 0.95 (what tuning beta2 to
 #: the small batches changed); the ``pilot-lr`` preset, whose peak learning rate depends on the
-#: width; and ``lr-bracket``, the book sweep's learning-rate pilot. The book sweep itself,
-#: ``data/lm_sweep.csv``, grows while it runs: read it with ``load_sweep("data/lm_sweep.csv")``.
+#: width; ``lr-bracket``, the book sweep's learning-rate pilot; and ``book``, the book sweep itself
+#: (``python -m nsl_utils.lm sweep --preset book``: vocabulary 2,048, six budgets from 1e11 to 1e13
+#: FLOP, three seeds).
 SWEEPS: dict[str, tuple[str, str]] = {
     "pilot": ("lm_sweep_pilot.csv", "b8d1e30f87be4b1a4eb0a92dd15b80cb7afbdd2688af81d4f104818db6f1a102"),
     "pilot-beta2-0.95": ("lm_sweep_pilot_beta2_095.csv",
@@ -45,6 +47,7 @@ SWEEPS: dict[str, tuple[str, str]] = {
     "pilot-lr-by-width": ("lm_sweep_pilot_lr_by_width.csv",
                           "81439bfcdaba09100279332629bb13056c23524a3b4059a5facc51ba2b0ba87c"),
     "lr-bracket": ("lm_lr_bracket.csv", "d70445412999b3cc7c0023dbd1d44e2827627f8cc3e8f7eb877a2630d60b8137"),
+    "book": ("lm_sweep.csv", "5702cefcf88de9343f8e48cc5b7534bba5ce38a47f0f359579e1353871e7783e"),
 }
 
 Counting = Literal["total", "nonembedding"]
@@ -59,8 +62,8 @@ def load_sweep(path: str | Path | None = None, *, variant: str = "pilot") -> pd.
     path : str or pathlib.Path, optional
         A sweep CSV written by ``python -m nsl_utils.lm sweep``; overrides ``variant``.
     variant : str
-        One of :data:`SWEEPS`: ``"pilot"``, ``"pilot-beta2-0.95"``, ``"pilot-lr-by-width"`` or
-        ``"lr-bracket"``.
+        One of :data:`SWEEPS`: ``"pilot"``, ``"pilot-beta2-0.95"``, ``"pilot-lr-by-width"``,
+        ``"lr-bracket"`` or ``"book"``.
 
     Raises
     ------
@@ -640,3 +643,28 @@ def simulate_losses(df: pd.DataFrame, params: ChinchillaParams, *, noise_sd: flo
     curves = [" ".join(f"{v:.5f}" for v in chinchilla_loss(n, np.array(t.split(), dtype=float), params))
               for n, t in zip(n_t, df["curve_tokens"])]
     return df.assign(loss=loss, curve_loss=curves)
+
+
+def embedding_share_at(n_total: ArrayLike, vocab_size: int, n_layer: int, n_ctx: int = 16) -> NDArray[np.float64]:
+    """Embedding share of the model of ``n_layer`` blocks whose total count is nearest ``n_total``.
+
+    For each target N_T the width d_model (a whole number) is chosen so that
+    :func:`nsl_utils.counting.transformer_params` (tied embeddings, biases) comes nearest; the
+    share is (V + n_ctx) d_model / N_T of that model. Used to place another study's models, known
+    only by their total size and vocabulary, on the same axis as a sweep's optima.
+
+    Parameters
+    ----------
+    n_total : array_like
+        Total parameters, each larger than the embedding of a width-1 model.
+    vocab_size, n_layer, n_ctx : int
+        Vocabulary, depth and context of the family.
+    """
+    targets = np.atleast_1d(np.asarray(n_total, dtype=float))
+    if not np.all(np.isfinite(targets)) or np.any(targets <= vocab_size + n_ctx):
+        raise ValueError(f"n_total must be finite counts above vocab_size + n_ctx = {vocab_size + n_ctx}; got {n_total!r}")
+    widths = np.arange(1, int(targets.max() // (vocab_size + n_ctx)) + 2)
+    totals = np.array([transformer_params(n_layer, int(d), vocab_size, n_ctx).total for d in widths], float)
+    best = widths[np.abs(np.log(totals[None, :] / targets[:, None])).argmin(axis=1)]
+    chosen = totals[best - 1]
+    return (vocab_size + n_ctx) * best / chosen
