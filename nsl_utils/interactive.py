@@ -62,6 +62,8 @@ _COUNTING_LABELS = {
     "nonembedding": "non-embedding: N_nonemb and C_nonemb (Kaplan)",
 }
 _COUNTING_SHORT = {"total": "total (Chinchilla's)", "nonembedding": "non-embedding (Kaplan's)"}
+#: Model sizes marked on the planning figure's axis (multiples of the Chinchilla-optimal size).
+_SIZE_TICKS = (0.2, 0.5, 1.0, 2.0, 4.0)
 #: The sentence above each plot: left-aligned at the size of the page's captions.
 _READOUT_STYLE = {"font-size": "14px", "line-height": "1.45", "text-align": "left"}
 _VOCAB_NOTES = {32_000: " (Chinchilla's)", 50_257: " (GPT-2's, Kaplan's)"}
@@ -670,7 +672,7 @@ def plan_figure(grid: PlanGrid, *, log10_budget: float = 24.0, log10_inference: 
     b, i = grid.index(log10_budget, log10_inference)
     _bokeh()
     from bokeh.layouts import column
-    from bokeh.models import ColumnDataSource, CustomJS, Div, Range1d, Slider
+    from bokeh.models import ColumnDataSource, CustomJS, Div, FixedTicker, Range1d, Slider
     from bokeh.plotting import figure
 
     nb, ni = grid.log10_budget.size, grid.log10_inference.size
@@ -743,6 +745,7 @@ def plan_figure(grid: PlanGrid, *, log10_budget: float = 24.0, log10_inference: 
         y_axis_label="relative compute",
     )
     _style_plot(p)
+    p.xaxis.ticker = FixedTicker(ticks=list(_SIZE_TICKS))
     p.line(
         "x",
         "training",
@@ -876,6 +879,8 @@ def draw_plan_state(grid: PlanGrid, *, log10_budget: float = 24.0, log10_inferen
         ylabel="compute / the Chinchilla plan's lifetime compute",
         title=f"budget 10^{grid.log10_budget[b]:g} FLOP, 10^{grid.log10_inference[i]:g} inference tokens",
     )
+    ax.set_xticks(_SIZE_TICKS, [f"{t:g}" for t in _SIZE_TICKS])
+    ax.set_xticks([], minor=True)
     ax.title.set_fontsize(10)
     ax.legend(fontsize=8, loc="upper center", ncol=2)
     fig.tight_layout()
