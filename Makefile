@@ -48,7 +48,7 @@ figures: $(STAMP)
 test: unit nbval build-strict site
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests -n $(JOBS) --ignore=tests/test_site.py
+	$(BIN)/python -m pytest tests -n $(JOBS) --ignore=tests/test_site.py --ignore=tests/test_interactive.py
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
@@ -60,7 +60,7 @@ build-strict: $(STAMP)
 	@test -f _build/html/index.html || { echo "error: _build/html is empty"; exit 1; }
 
 site: $(STAMP)
-	$(BIN)/python -m pytest tests/test_site.py
+	$(BIN)/python -m pytest tests/test_site.py tests/test_interactive.py
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install -q "jupyterlab>=4.2,<5"
