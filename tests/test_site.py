@@ -126,16 +126,10 @@ def _repository() -> tuple[str, str, str]:
 # (issue 14): each entry names the page, the check and where the fault is. Fix the page, then delete
 # the entry (a fixed page turns its strict xfail into a failure, so stale entries cannot stay).
 KNOWN_FAULTS: dict[tuple[str, str], str] = {
-    ("doubled_authors", "book/what_is_a_scaling_law"):
-        "the prose names the authors and then cites them in brackets (write {cite:t} instead of 'Name {cite:p}'): ['#th",
-    ("phone_overflow", "book/what_is_a_scaling_law"):
-        "at 400 px: is cut off (no scrolling) | #compute-where-c-approx-6nd-comes-from p: Chinchilla’s Appendix F count",
     ("phone_overflow", "book/reconcile"):
         "at 400 px: is cut off (no scrolling) | #the-compute-optimal-frontier-in-kaplan-s-terms p: The local exponent. ",
     ("phone_overflow", "book/power_law_origins"):
         "at 400 px: is cut off (no scrolling) | #linear-random-features-four-regimes-in-one-solvable-model p: Variance-",
-    ("wide_code", "book/what_is_a_scaling_law"):
-        "visible code wider than the column at 1280 px: #counting-parameters pre: gpt2 = counting.transformer_params(n_",
     ("wide_code", "book/fitting_chinchilla"):
         "visible code wider than the column at 1280 px: #approach-3-fit-the-whole-loss-surface pre: HUBER_DELTA = 1e-3 ",
     ("wide_code", "book/porian_factors"):
@@ -148,8 +142,6 @@ KNOWN_FAULTS: dict[tuple[str, str], str] = {
         "visible code wider than the column at 1280 px: #a-trained-network-on-the-manifold pre: # True reruns the whole",
     ("wide_code", "book/calculator"):
         "visible code wider than the column at 1280 px: #a-calculator-for-planning-training-runs pre: python -m nsl_uti",
-    ("desktop_scroll", "book/what_is_a_scaling_law"):
-        "blocks that hide columns behind a sideways scroll at 1280 px: #counting-parameters div: n_layer d_model N_T (B",
     ("desktop_scroll", "book/fitting_chinchilla"):
         "blocks that hide columns behind a sideways scroll at 1280 px: #why-hoffmann-et-al-s-estimates-differ div: scip",
     ("desktop_scroll", "book/porian_factors"):
@@ -164,8 +156,6 @@ KNOWN_FAULTS: dict[tuple[str, str], str] = {
         "blocks that hide columns behind a sideways scroll at 1280 px: #a-trained-network-on-the-manifold div: Matérn-5",
     ("desktop_scroll", "book/calculator"):
         "blocks that hide columns behind a sideways scroll at 1280 px: #how-large-a-model-for-my-budget pre: Compute-op",
-    ("raw_outputs", "book/what_is_a_scaling_law"):
-        "raw Python/pandas representations on the page: e-notation in the text: #the-four-quantities p: Compute, 𝐶 . Th",
 }
 
 
