@@ -130,8 +130,6 @@ KNOWN_FAULTS: dict[tuple[str, str], str] = {
         "at 400 px: is cut off (no scrolling) | #the-compute-optimal-frontier-in-kaplan-s-terms p: The local exponent. ",
     ("phone_overflow", "book/power_law_origins"):
         "at 400 px: is cut off (no scrolling) | #linear-random-features-four-regimes-in-one-solvable-model p: Variance-",
-    ("wide_code", "book/porian_factors"):
-        "visible code wider than the column at 1280 px: #the-estimator-is-part-of-the-exponent pre: # All ten published",
     ("wide_code", "book/reconcile"):
         "visible code wider than the column at 1280 px: #two-ways-a-finite-grid-can-bend-the-total-terms-frontier pre: ",
     ("wide_code", "book/lm_experiment"):
@@ -140,8 +138,6 @@ KNOWN_FAULTS: dict[tuple[str, str], str] = {
         "visible code wider than the column at 1280 px: #a-trained-network-on-the-manifold pre: # True reruns the whole",
     ("wide_code", "book/calculator"):
         "visible code wider than the column at 1280 px: #a-calculator-for-planning-training-runs pre: python -m nsl_uti",
-    ("desktop_scroll", "book/porian_factors"):
-        "blocks that hide columns behind a sideways scroll at 1280 px: #the-data div: a (this notebook) 95% interval a ",
     ("desktop_scroll", "book/reconcile"):
         "blocks that hide columns behind a sideways scroll at 1280 px: #two-ways-to-count-a-model div: (6.1) 𝑁 𝑇 = 𝑁 no",
     ("desktop_scroll", "book/lm_experiment"):
