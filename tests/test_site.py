@@ -128,8 +128,6 @@ def _repository() -> tuple[str, str, str]:
 KNOWN_FAULTS: dict[tuple[str, str], str] = {
     ("phone_overflow", "book/reconcile"):
         "at 400 px: is cut off (no scrolling) | #the-compute-optimal-frontier-in-kaplan-s-terms p: The local exponent. ",
-    ("phone_overflow", "book/power_law_origins"):
-        "at 400 px: is cut off (no scrolling) | #linear-random-features-four-regimes-in-one-solvable-model p: Variance-",
     ("wide_code", "book/reconcile"):
         "visible code wider than the column at 1280 px: #two-ways-a-finite-grid-can-bend-the-total-terms-frontier pre: ",
     ("wide_code", "book/lm_experiment"):
@@ -142,8 +140,6 @@ KNOWN_FAULTS: dict[tuple[str, str], str] = {
         "blocks that hide columns behind a sideways scroll at 1280 px: #two-ways-to-count-a-model div: (6.1) 𝑁 𝑇 = 𝑁 no",
     ("desktop_scroll", "book/lm_experiment"):
         "blocks that hide columns behind a sideways scroll at 1280 px: #what-tuning-beta-2-changed div: N*_T, beta2 = 0",
-    ("desktop_scroll", "book/power_law_origins"):
-        "blocks that hide columns behind a sideways scroll at 1280 px: #resolution-limited-scaling-and-a-pitfall pre: a",
     ("desktop_scroll", "book/data_manifold"):
         "blocks that hide columns behind a sideways scroll at 1280 px: #a-trained-network-on-the-manifold div: Matérn-5",
     ("desktop_scroll", "book/calculator"):
