@@ -132,14 +132,10 @@ KNOWN_FAULTS: dict[tuple[str, str], str] = {
         "visible code wider than the column at 1280 px: #two-ways-a-finite-grid-can-bend-the-total-terms-frontier pre: ",
     ("wide_code", "book/lm_experiment"):
         "visible code wider than the column at 1280 px: #corpus-tokenizer-and-models pre: shapes = sweep.drop_duplicate",
-    ("wide_code", "book/calculator"):
-        "visible code wider than the column at 1280 px: #a-calculator-for-planning-training-runs pre: python -m nsl_uti",
     ("desktop_scroll", "book/reconcile"):
         "blocks that hide columns behind a sideways scroll at 1280 px: #two-ways-to-count-a-model div: (6.1) 𝑁 𝑇 = 𝑁 no",
     ("desktop_scroll", "book/lm_experiment"):
         "blocks that hide columns behind a sideways scroll at 1280 px: #what-tuning-beta-2-changed div: N*_T, beta2 = 0",
-    ("desktop_scroll", "book/calculator"):
-        "blocks that hide columns behind a sideways scroll at 1280 px: #how-large-a-model-for-my-budget pre: Compute-op",
 }
 
 
