@@ -4,8 +4,7 @@ The "change a number" exercises that change an input of a chapter's checks, done
 reader's run (``NSL_STRICT`` unset), run to the end and print which claims no longer hold and which
 input moved them: ``budget = 1e26`` and ``experts_per_token = 1`` (the definitions chapter),
 ``cutoff = np.inf`` (fitting Chinchilla), ``b_kaplan`` 16 times smaller (Kaplan's method) and the
-data-only decay ``LAW`` (data-constrained scaling; a strict expected failure while that chapter's
-hidden cells still stop on it, see the mark). A planted regression with nothing changed by the
+data-only decay ``LAW`` (data-constrained scaling). A planted regression with nothing changed by the
 reader still fails under ``NSL_STRICT=1``, as in ``make book``, ``make test`` and CI. Each case
 executes a modified copy of a chapter with nbclient (5 s to a minute or two each), so this file also
 runs the notebook code the static rules below look at.
@@ -44,16 +43,9 @@ EXERCISES = [
      'cutoff = np.sort(raw["loss"].to_numpy())[-published.EPOCH_N_EXCLUDED]', "cutoff = np.inf", "`cutoff = np.inf`"),
     ("kaplan_method.ipynb", "ex-kaplan-4", "b_kaplan = published.KAPLAN_BATCH_TOKENS",
      "b_kaplan = published.KAPLAN_BATCH_TOKENS / 16", "Set `b_kaplan` 16 times smaller"),
-    # "In the first code cell set LAW = ...": a line after the one that sets the book's law.
-    pytest.param(
-        "data_constrained.ipynb", "ex-dc-2", "LAW = dc.MUENNIGHOFF_2023\n",
-        f"LAW = dc.MUENNIGHOFF_2023\n{DATA_ONLY_LAW}\n", f"set `{DATA_ONLY_LAW}`",
-        marks=pytest.mark.xfail(strict=True, raises=nbclient.exceptions.CellExecutionError, reason=(
-            "the chapter stops before its checks: hidden cells glue LAW.r_n_star (inf under this law, "
-            "which glue_value refuses) and compute exercise 1's solution from LAW.r_d_star (a math "
-            "domain error at 2.92); they should use dc.MUENNIGHOFF_2023, the published fit the prose "
-            "quotes. Remove this mark once the chapter runs to the end with the exercise applied.")),
-        id="ex-dc-2"),
+    # "In the cell that sets LAW": a line after the one that sets the book's law.
+    ("data_constrained.ipynb", "ex-dc-2", "LAW = dc.MUENNIGHOFF_2023\n",
+     f"LAW = dc.MUENNIGHOFF_2023\n{DATA_ONLY_LAW}\n", f"set `{DATA_ONLY_LAW}`"),
 ]
 # (notebook, a computed value, the same value perturbed): a regression no reader input explains.
 REGRESSIONS = [
