@@ -29,7 +29,8 @@ from nsl_utils.lm.data import CORPORA
 from nsl_utils.lm.model import GPTConfig
 from nsl_utils.provenance import hardware, versions
 
-__all__ = ["Run", "PRESETS", "COLUMNS", "locked_append", "budget_batch", "book_lr", "book_window", "book_plan", "preset_runs", "parse_shard", "read_sweep", "run_sweep"]
+__all__ = ["Run", "PRESETS", "COLUMNS", "locked_append", "budget_batch", "book_lr", "book_window", "book_plan", "preset_runs", "parse_shard", "read_sweep", "run_sweep",
+           "write_sidecar"]
 
 N_CTX = 16  # Pearce & Song (2024, Sec. 5) train with a 16-token context
 
