@@ -37,6 +37,7 @@ import json
 import os
 import re
 import sys
+import textwrap
 from typing import Any, NoReturn, Sequence
 
 from nsl_utils.calculator import (
@@ -114,7 +115,7 @@ def _format_optimal(r: dict[str, Any]) -> str:
         lines.append("          not comparable with the losses of the Chinchilla-form laws "
                      "(other data, other tokenizer)")
     lines.append(f"fitted on: {_fitted_line(r['fitted_range'])}")
-    return "\n".join(lines)
+    return _fit(lines)
 
 
 def _format_plan(r: dict[str, Any]) -> str:
@@ -125,12 +126,12 @@ def _format_plan(r: dict[str, Any]) -> str:
     else:
         target = "given"
     rows = [
-        ("N", "total parameters N_T", "n"),
-        ("D", "training tokens", "d_train"),
-        ("D/N", "tokens per total parameter", "tokens_per_parameter"),
-        ("C_T", "training compute 6 N_T D (FLOP)", "training_flops"),
-        ("C_inf", "inference compute 2 N_T D_inf (FLOP)", "inference_flops"),
-        ("C_T+C_inf", "lifetime compute (FLOP)", "lifetime_flops"),
+        ("total parameters N_T", "n"),
+        ("training tokens D", "d_train"),
+        ("tokens per parameter D/N_T", "tokens_per_parameter"),
+        ("training 6 N_T D (FLOP)", "training_flops"),
+        ("inference 2 N_T D_inf (FLOP)", "inference_flops"),
+        ("lifetime compute (FLOP)", "lifetime_flops"),
     ]
     lines = [
         f"Inference-aware plan under law '{r['law']}' ({r['source']})",
@@ -138,18 +139,40 @@ def _format_plan(r: dict[str, Any]) -> str:
         f"  target  L = {r['target_loss']:.4f} nats/token: {target}",
         f"          measured as: {r['loss_measured_on']}",
         f"  demand  D_inf = {r['inference_tokens']:.4e} inference tokens over the model's life",
-        f"  {'':<10}{'':<38}{'Chinchilla-optimal':>22}{'inference-aware':>22}",
+        f"  {'':<32}{'Chinchilla-optimal':>21}{'inference-aware':>21}",
     ]
-    for symbol, label, key in rows:
+    for label, key in rows:
         fmt = "{:.4g}" if key == "tokens_per_parameter" else "{:.4e}"
         cells = [fmt.format(plan[key]) + (_human(plan[key]) if key == "n" else "")
                  for plan in (chin, aware)]
-        lines.append(f"  {symbol:<10}{label:<38}{cells[0]:>22}{cells[1]:>22}")
+        lines.append(f"  {label:<32}{cells[0]:>21}{cells[1]:>21}")
     lines.append(f"  saving  the inference-aware plan spends {r['saving_flops']:.4e} FLOP "
                  f"({r['saving_fraction']:.1%}) less over the model's life, at the same loss")
     lines.append(f"fitted on: {_fitted_line(r['fitted_range'])} (training only: the law says "
                  "nothing about inference)")
-    return "\n".join(lines)
+    return _fit(lines)
+
+
+#: Columns of the text output: it reads in an 80-column terminal and in the book's code column.
+WIDTH = 77
+
+
+def _fit(lines: list[str]) -> str:
+    """Join ``lines``, wrapping any longer than :data:`WIDTH` under its own text.
+
+    A continuation starts where the line's text starts (after a two-space indent and an
+    eight-column key such as ``  target  ``), so wrapped lines stay in their column.
+    """
+    out = []
+    for line in lines:
+        if len(line) <= WIDTH:
+            out.append(line)
+            continue
+        lead = len(line) - len(line.lstrip(" "))
+        hang = 10 if lead == 2 else max(lead, 2)
+        out.append(textwrap.fill(line, WIDTH, subsequent_indent=" " * hang,
+                                 break_on_hyphens=False, break_long_words=False))
+    return "\n".join(out)
 
 
 def _fitted_line(f: dict[str, Any]) -> str:
@@ -193,7 +216,7 @@ def _format_params(r: dict[str, Any]) -> str:
         lines.append("  6N gives C_T, the budget of the Chinchilla-form laws (--compute total); "
                      "kaplan's count is non-embedding,")
         lines.append("  like Kaplan's C_nonemb but with the attention term their C = 6NBS drops.")
-    return "\n".join(lines)
+    return _fit(lines)
 
 
 def _format_active_params(r: dict[str, Any]) -> str:
@@ -250,7 +273,7 @@ def _format_active_params(r: dict[str, Any]) -> str:
         lines += [f"  {labels[m]:<{width}} {v:>16.4e}" for m, v in r["training_flops"].items()]
         lines.append("  6N is 6 N_active D, the 6ND rule with the parameters a token uses (for a")
         lines.append("  dense model N_active = N_T and it is C_T); kaplan adds attention over n_ctx.")
-    return "\n".join(lines)
+    return _fit(lines)
 
 
 def _prog() -> str:

@@ -497,7 +497,23 @@ def test_main_inference_text_prints_both_plans_and_their_costs(capsys):
 def test_main_budget_with_inference_names_the_budget(capsys):
     assert main(["optimal", "--flops", "1e20", "--inference-tokens", "1e11"]) == 0
     captured = capsys.readouterr()
-    assert "compute-optimal model for C_T = 1.0000e+20 FLOP" in captured.out and captured.err == ""
+    folded = " ".join(captured.out.split())  # the text wraps at 77 columns
+    assert "compute-optimal model for C_T = 1.0000e+20 FLOP" in folded and captured.err == ""
+
+
+@pytest.mark.parametrize("argv", [
+    ["optimal", "--flops", "5.76e23"],
+    ["optimal", "--flops", "5.76e23", "--law", "kaplan", "--compute", "nonemb"],
+    ["optimal", "--flops", "5.76e23", "--inference-tokens", "2e13"],
+    ["optimal", "--loss", "2.0", "--inference-tokens", "2e12"],
+    ["params", "--n-layer", "12", "--d-model", "768", "--vocab", "50257", "--tokens", "1e10"],
+    ["params", "--n-layer", "32", "--d-model", "4096", "--vocab", "32000", "--n-experts", "8",
+     "--experts-per-token", "2", "--mlp", "swiglu", "--d-ff", "14336", "--n-kv-head", "8"],
+])
+def test_main_text_fits_an_80_column_terminal_and_the_book_column(argv, capsys):
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 77, out
 
 
 def test_main_without_inference_keeps_the_allocation_output(capsys):
