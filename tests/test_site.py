@@ -125,18 +125,7 @@ def _repository() -> tuple[str, str, str]:
 # Found on 2026-12-01 by these checks' first run over the book and not yet fixed in the notebooks
 # (issue 14): each entry names the page, the check and where the fault is. Fix the page, then delete
 # the entry (a fixed page turns its strict xfail into a failure, so stale entries cannot stay).
-KNOWN_FAULTS: dict[tuple[str, str], str] = {
-    ("phone_overflow", "book/reconcile"):
-        "at 400 px: is cut off (no scrolling) | #the-compute-optimal-frontier-in-kaplan-s-terms p: The local exponent. ",
-    ("wide_code", "book/reconcile"):
-        "visible code wider than the column at 1280 px: #two-ways-a-finite-grid-can-bend-the-total-terms-frontier pre: ",
-    ("wide_code", "book/lm_experiment"):
-        "visible code wider than the column at 1280 px: #corpus-tokenizer-and-models pre: shapes = sweep.drop_duplicate",
-    ("desktop_scroll", "book/reconcile"):
-        "blocks that hide columns behind a sideways scroll at 1280 px: #two-ways-to-count-a-model div: (6.1) 𝑁 𝑇 = 𝑁 no",
-    ("desktop_scroll", "book/lm_experiment"):
-        "blocks that hide columns behind a sideways scroll at 1280 px: #what-tuning-beta-2-changed div: N*_T, beta2 = 0",
-}
+KNOWN_FAULTS: dict[tuple[str, str], str] = {}
 
 
 def _pages(check: str, files: list[str]) -> list:
