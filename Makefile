@@ -5,6 +5,7 @@
 #   make clean  remove build outputs (make distclean also removes .venv)
 #   make book EDITION=student   the same book without the exercises' solutions, in _build/student
 #   make figures                every figure at slide resolution (PNG, >= 200 dpi) with its caption, in _build/figures
+#   make pdf                    the whole book as one PDF, _build/pdf/book.pdf (needs TeX Live: TEXLIVE_APT below)
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -16,12 +17,19 @@ JOBS ?= 2
 # hide_solutions, set in a configuration scripts/edition_config.py derives from _config.yml).
 EDITION ?= full
 STUDENT_CONFIG := _build/student/_config.yml
+# The PDF: Jupyter Book's LaTeX route (xelatex), with its own Sphinx environment under _build/pdf and
+# the HTML build's jupyter cache (the configuration scripts/pdf_config.py derives from _config.yml).
+PDF_CONFIG := _build/pdf/_config.yml
+# Debian's packages for `make pdf` and its test (installed by .ci/run): TeX Live, the fonts Sphinx
+# sets for xelatex, and poppler-utils for tests/test_pdf.py. Not texlive-fonts-extra (1.4 GB): the
+# one package of it the LaTeX needs has a stand-in, latex/bbm.sty.
+TEXLIVE_APT := texlive-xetex texlive-latex-extra texlive-fonts-recommended latexmk fonts-freefont-otf poppler-utils
 
-.PHONY: book test unit nbval build-strict site lab clean distclean lock figures
+.PHONY: book test unit nbval build-strict site lab clean distclean lock figures pdf pdf-test texlive-packages
 
 # Published-value checks in the notebooks (nsl_utils.book.Checks) raise in the build and the tests,
 # so a broken reproduction fails; in `make lab` they explain instead, so exercises run to the end.
-book nbval build-strict figures: export NSL_STRICT = 1
+book nbval build-strict figures pdf: export NSL_STRICT = 1
 
 $(STAMP): requirements.txt requirements-lock.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,10 +53,27 @@ endif
 figures: $(STAMP)
 	$(BIN)/python scripts/figure_pack.py --out _build/figures --jobs $(JOBS)
 
-test: unit nbval build-strict site
+# Strict like build-strict (-W -n: zero Sphinx warnings); a LaTeX error stops the build and its
+# first lines are shown. Executes only the notebooks the jupyter cache lacks.
+pdf: $(STAMP)
+	@command -v xelatex >/dev/null && command -v latexmk >/dev/null || { echo "error: make pdf needs TeX Live:" \
+		"sudo apt-get install -y --no-install-recommends $(TEXLIVE_APT)"; exit 1; }
+	rm -f _build/pdf/book.pdf
+	$(BIN)/python scripts/pdf_config.py --out $(PDF_CONFIG)
+	LATEXMKOPTS=-silent LATEXOPTS="-halt-on-error -file-line-error" $(BIN)/jupyter-book build . \
+		--builder pdflatex --path-output _build/pdf --config $(PDF_CONFIG) -W -n --keep-going \
+		|| { grep -h -A3 -E '^(\./)?book\.tex:[0-9]+:' _build/pdf/_build/latex/book.log 2>/dev/null | head -20; exit 1; }
+	cp _build/pdf/_build/latex/book.pdf _build/pdf/book.pdf
+	@echo "The PDF: $(CURDIR)/_build/pdf/book.pdf"
+
+texlive-packages:
+	@echo $(TEXLIVE_APT)
+
+test: unit nbval build-strict site pdf-test
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests -n $(JOBS) --ignore=tests/test_site.py --ignore=tests/test_interactive.py
+	$(BIN)/python -m pytest tests -n $(JOBS) --ignore=tests/test_site.py --ignore=tests/test_interactive.py \
+		--ignore=tests/test_pdf.py
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
@@ -61,6 +86,13 @@ build-strict: $(STAMP)
 
 site: $(STAMP)
 	$(BIN)/python -m pytest tests/test_site.py tests/test_interactive.py
+
+# After build-strict, whose jupyter cache the PDF reuses. Without TeX Live no PDF is made and
+# tests/test_pdf.py skips, except under CI=true, where it fails.
+pdf-test: $(STAMP)
+	@if command -v xelatex >/dev/null && command -v latexmk >/dev/null; then $(MAKE) --no-print-directory pdf; \
+	else echo "no TeX Live (xelatex, latexmk): no PDF made, tests/test_pdf.py skips (fails under CI=true)"; fi
+	$(BIN)/python -m pytest tests/test_pdf.py
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install -q "jupyterlab>=4.2,<5"
