@@ -1,7 +1,8 @@
 # Scaling Laws, Reproduced: build the book and run every test from a clean clone.
 #   make book   set up .venv, execute every notebook, build the HTML book in _build/html
 #   make test   set up .venv, unit tests, nbval over every notebook, strict book build, site test
-#   make lab    JupyterLab on the notebooks
+#               (and the lab edition in JupyterLab, the PDF)
+#   make lab    JupyterLab (with jupyterlab-myst) on the executed notebooks, readable as in the book
 #   make clean  remove build outputs (make distclean also removes .venv)
 #   make book EDITION=student   the same book without the exercises' solutions, in _build/student
 #   make figures                every figure at slide resolution (PNG, >= 200 dpi) with its caption, in _build/figures
@@ -25,7 +26,7 @@ PDF_CONFIG := _build/pdf/_config.yml
 # one package of it the LaTeX needs has a stand-in, latex/bbm.sty.
 TEXLIVE_APT := texlive-xetex texlive-latex-extra texlive-fonts-recommended latexmk fonts-freefont-otf poppler-utils
 
-.PHONY: book test unit nbval build-strict site lab clean distclean lock figures pdf pdf-test texlive-packages
+.PHONY: book test unit nbval build-strict site lab lab-test clean distclean lock figures pdf pdf-test texlive-packages
 
 # Published-value checks in the notebooks (nsl_utils.book.Checks) raise in the build and the tests,
 # so a broken reproduction fails; in `make lab` they explain instead, so exercises run to the end.
@@ -69,11 +70,11 @@ pdf: $(STAMP)
 texlive-packages:
 	@echo $(TEXLIVE_APT)
 
-test: unit nbval build-strict site pdf-test
+test: unit nbval build-strict site lab-test pdf-test
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -n $(JOBS) --ignore=tests/test_site.py --ignore=tests/test_interactive.py \
-		--ignore=tests/test_pdf.py
+		--ignore=tests/test_pdf.py --ignore=tests/test_lab.py
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
@@ -87,6 +88,11 @@ build-strict: $(STAMP)
 site: $(STAMP)
 	$(BIN)/python -m pytest tests/test_site.py tests/test_interactive.py
 
+# After build-strict: a chapter of the lab edition in a real JupyterLab with jupyterlab-myst, the
+# page downloads, and the lab edition of every chapter of that build (tests/test_lab_edition.py).
+lab-test: $(STAMP)
+	$(BIN)/python -m pytest tests/test_lab.py tests/test_lab_edition.py
+
 # After build-strict, whose jupyter cache the PDF reuses. Without TeX Live no PDF is made and
 # tests/test_pdf.py skips, except under CI=true, where it fails.
 pdf-test: $(STAMP)
@@ -94,9 +100,18 @@ pdf-test: $(STAMP)
 	else echo "no TeX Live (xelatex, latexmk): no PDF made, tests/test_pdf.py skips (fails under CI=true)"; fi
 	$(BIN)/python -m pytest tests/test_pdf.py
 
-lab: $(STAMP)
-	$(BIN)/python -m pip install -q "jupyterlab>=4.2,<5"
-	$(BIN)/jupyter lab book/
+# The lab edition (scripts/lab_edition.py): the book's executed notebooks with glued numbers,
+# references, citations and folded solutions resolved, in _build/lab/book, opened in JupyterLab with
+# jupyterlab-myst. Builds the book first when a notebook or page changed since the last build (the
+# jupyter cache re-executes only those). A notebook you changed in _build/lab is kept.
+LAB_ENV := _build/.doctrees/environment.pickle
+$(LAB_ENV): $(wildcard book/*.ipynb book/*.md book/*.bib) _config.yml _toc.yml | $(STAMP)
+	NSL_STRICT=1 $(BIN)/jupyter-book build .
+	touch $@
+
+lab: $(STAMP) $(LAB_ENV)
+	$(BIN)/python scripts/lab_edition.py --build _build --out _build/lab
+	$(BIN)/jupyter lab --ServerApp.root_dir=_build/lab/book $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lock: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > requirements-lock.txt
