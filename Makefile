@@ -85,8 +85,10 @@ build-strict: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@test -f _build/html/index.html || { echo "error: _build/html is empty"; exit 1; }
 
+# Two processes: each browser-test module holds its own Playwright session, and two cannot share one.
 site: $(STAMP)
-	$(BIN)/python -m pytest tests/test_site.py tests/test_interactive.py
+	$(BIN)/python -m pytest tests/test_site.py
+	$(BIN)/python -m pytest tests/test_interactive.py
 
 # After build-strict: a chapter of the lab edition in a real JupyterLab with jupyterlab-myst, the
 # page downloads, and the lab edition of every chapter of that build (tests/test_lab_edition.py).
