@@ -661,7 +661,8 @@ def _expected_launch(file: str) -> dict[str, str]:
     launch = CONFIG.get("launch_buttons") or {}
     expected = {}
     if launch.get("binderhub_url"):
-        expected["binder"] = f"{launch['binderhub_url'].rstrip('/')}/v2/gh/{org_repo}/{branch}?urlpath=tree/{path}"
+        ui = "lab/tree" if launch.get("notebook_interface") == "jupyterlab" else "tree"
+        expected["binder"] = f"{launch['binderhub_url'].rstrip('/')}/v2/gh/{org_repo}/{branch}?urlpath={ui}/{path}"
     if launch.get("colab_url"):
         expected["colab"] = f"{launch['colab_url'].rstrip('/')}/github/{org_repo}/blob/{branch}/{path}"
     return expected
