@@ -7,7 +7,7 @@ the rows of every finished run to a CSV, so that an interrupted command continue
 is recorded in the sidecar ``<out>.meta.json`` (:func:`nsl_utils.lm.sweep.write_sidecar`).
 
 - :func:`start_session`: the resume checks, the runs of this shard still to train, the CSV's
-  header and the sidecar entry (the schedule and repetition experiments).
+  header and the sidecar entry (all three experiments).
 - :func:`add_options` and :func:`run_command`: the options every experiment's command takes
   (``--preset --out --resume --shard --device --threads --no-progress``) and how it runs: torch's
   threads set, a ``ValueError`` reported as ``error: ...`` with exit status 2.
@@ -34,7 +34,8 @@ R = TypeVar("R")
 def start_session(out: str | Path, runs: Sequence[R], *, columns: list[str], read: Callable[[Path], pd.DataFrame],
                   preset: str, resume: bool = False, shard: str | None = None, device: str | None = None,
                   command: str | None = None, settings: dict | None = None,
-                  check: Callable[[Path, pd.DataFrame], None] | None = None) -> tuple[Path, list[R], str]:
+                  check: Callable[[Path, pd.DataFrame], None] | None = None,
+                  primary: bool = True) -> tuple[Path, list[R], str]:
     """Start (or resume) writing an experiment's CSV and say which runs are left to train.
 
     Parameters
@@ -60,6 +61,9 @@ def start_session(out: str | Path, runs: Sequence[R], *, columns: list[str], rea
     check : callable, optional
         Called with an existing ``out`` and its rows before resuming; raises ``ValueError`` if
         they were made with other settings than this session's.
+    primary : bool
+        Write the header and the sidecar entry; ``False`` for the other processes of a
+        distributed run (only rank 0 writes).
 
     Returns
     -------
@@ -84,11 +88,12 @@ def start_session(out: str | Path, runs: Sequence[R], *, columns: list[str], rea
         done = set(existing["run_id"])
     todo = [r for i, r in enumerate(runs) if i % n == k - 1 and r.run_id not in done]
     dev = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with locked_append(out) as fh:
-        if fh.tell() == 0:
-            csv.writer(fh).writerow(columns)
-        write_sidecar(out, preset, shard, dev, command=command, settings=settings)
+    if primary:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with locked_append(out) as fh:
+            if fh.tell() == 0:
+                csv.writer(fh).writerow(columns)
+            write_sidecar(out, preset, shard, dev, command=command, settings=settings)
     return out, todo, dev
 
 

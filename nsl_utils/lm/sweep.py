@@ -379,7 +379,6 @@ def run_sweep(preset: str, out: str | Path, *, resume: bool = False, shard: str 
     pandas.DataFrame
         The CSV's rows after the sweep.
     """
-    import torch
     import torch.distributed as dist
     from tqdm import tqdm
 
@@ -391,35 +390,26 @@ def run_sweep(preset: str, out: str | Path, *, resume: bool = False, shard: str 
         if not 0.0 < beta2 < 1.0:
             raise ValueError(f"beta2 must lie in (0, 1), e.g. 0.95 or 0.99; got {beta2!r}")
         runs = [replace(r, beta2=beta2) for r in runs]
-    k, n = parse_shard(shard)
-    out = Path(out)
-    done: set[str] = set()
-    if out.exists():
-        if not resume:
-            raise ValueError(f"{out} exists; pass --resume to continue it, or choose another --out")
-        with open(out, newline="") as fh:
+    # resumable imports this module: imported here, when the sweep runs
+    from nsl_utils.lm.resumable import start_session
+
+    def same_settings(path: Path, existing: pd.DataFrame) -> None:
+        with open(path, newline="") as fh:
             header = next(csv.reader(fh), [])
         if header != COLUMNS:
-            read_sweep(out)  # a damaged file gets read_sweep's message
-            raise ValueError(f"{out} was written before the beta2 column existed; resume it with the "
+            raise ValueError(f"{path} was written before the beta2 column existed; resume it with the "
                              "version that wrote it, or start a new --out")
-        existing = read_sweep(out)
         mixed = set(existing["beta2"].astype(float)) - {r.beta2 for r in runs}
         if mixed:
-            raise ValueError(f"{out} holds runs with beta2 {sorted(mixed)}, not this sweep's "
+            raise ValueError(f"{path} holds runs with beta2 {sorted(mixed)}, not this sweep's "
                              f"{sorted({r.beta2 for r in runs})}; resume with the same --beta2 or choose another --out")
-        done = set(existing["run_id"])
-    runs = [r for i, r in enumerate(runs) if i % n == k - 1 and r.run_id not in done]
-    dev = device or ("cuda" if torch.cuda.is_available() else "cpu")
+
     rank = dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
-    if rank == 0:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with locked_append(out) as fh:
-            if fh.tell() == 0:
-                csv.writer(fh).writerow(COLUMNS)
-            write_sidecar(out, preset, shard, dev,
-                          command=" ".join(["python -m nsl_utils.lm", *sys.argv[1:]])
-                          if sys.argv[0].endswith("__main__.py") else None)
+    command = (" ".join(["python -m nsl_utils.lm", *sys.argv[1:]])
+               if sys.argv[0].endswith("__main__.py") else None)
+    out, runs, dev = start_session(out, runs, columns=COLUMNS, read=read_sweep, preset=preset,
+                                   resume=resume, shard=shard, device=device, command=command,
+                                   check=same_settings, primary=rank == 0)
     bar = tqdm(total=sum(r.tokens // (r.batch_size * N_CTX) for r in runs), unit="step",
                disable=not progress or rank != 0)
     for run in runs:
