@@ -56,6 +56,7 @@ from nsl_utils.published import (
     PEARCE_SONG_LOG10_COMPUTE_RANGE,
     PF_DAY,
 )
+from nsl_utils.reconcile import embedding_coefficient, total_params
 
 __all__ = [
     "KaplanLaw", "KAPLAN_2020", "KAPLAN_2020_TABLE5", "critical_batch", "steps_min", "compute_min",
@@ -546,10 +547,9 @@ def simulate_fixed_schedule(
     n_budgets = positive_int(n_budgets, "n_budgets")
     if n_models < 2 or n_budgets < 2:
         raise ValueError("n_models and n_budgets must be at least 2 to fit a line")
-    aspect_ratio = positive_scalar(aspect_ratio, "aspect_ratio")
-    vocab_size = positive_int(vocab_size, "vocab_size")
     n_ne = np.logspace(*log10_n_nonembedding, n_models)
-    n_t = n_ne + vocab_size * (aspect_ratio * n_ne / 12.0) ** (1.0 / 3.0)
+    # Pearce & Song's count at a fixed aspect ratio (Eq. R1 of nsl_utils.reconcile)
+    n_t = total_params(n_ne, embedding_coefficient(vocab_size, aspect_ratio))
     c_ne = np.logspace(*log10_compute_nonembedding, n_budgets)
     d = c_ne[:, None] / (6.0 * n_ne[None, :])
     ratio = schedule_tokens / d
