@@ -16,16 +16,15 @@ site first (``make build-strict``).
 
 from __future__ import annotations
 
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import pytest
 from test_site import (  # noqa: F401  (fixtures: pytest finds them by name in this module)
     DESKTOP,
-    MATHJAX_CDN,
     PAGE_TIMEOUT_MS,
     PHONE,
     TOC_FILES,
-    _local_mathjax,
+    _offline_route,
     _unavailable,
     base_url,
     browser,
@@ -76,21 +75,7 @@ class _Page:
         self.console_errors: list[str] = []
         self.blocked: list[str] = []
         self.failed_local: list[str] = []
-        mathjax = _local_mathjax()
-
-        def route(r) -> None:
-            url = r.request.url
-            if url.startswith(base_url):
-                r.continue_()
-            elif url.startswith(MATHJAX_CDN) and mathjax is not None:
-                local = mathjax / urlsplit(url).path.split("/es5/", 1)[1]
-                if local.is_file():
-                    r.fulfill(path=str(local))
-                else:
-                    r.fulfill(status=404, body="not in the local MathJax copy")
-            else:
-                self.blocked.append(url)
-                r.abort()
+        route = _offline_route(base_url, self.blocked)
 
         def on_console(msg) -> None:
             source = (msg.location or {}).get("url", "")

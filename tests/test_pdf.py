@@ -44,6 +44,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from test_site import _toc_files  # the one reading of _toc.yml the browser test uses too
 
 ROOT = Path(__file__).resolve().parents[1]
 PDF = Path(os.environ.get("NSL_PDF", ROOT / "_build" / "pdf" / "book.pdf")).resolve()
@@ -86,24 +87,6 @@ def _mark(check: str, file: str) -> object:
 
 
 # --- what the sources promise ------------------------------------------------------------
-
-
-def _toc_files() -> list[str]:
-    """Every file of the table of contents, root first, in reading order (without extension)."""
-    toc = yaml.safe_load(TOC_PATH.read_text(encoding="utf-8"))
-    files = [toc["root"]]
-
-    def walk(entries: list[dict]) -> None:
-        for entry in entries or []:
-            if "file" in entry:
-                files.append(entry["file"])
-            for key in ("chapters", "sections"):
-                walk(entry.get(key, []))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters", []))
-    walk(toc.get("chapters", []))
-    return files
 
 
 def _source(file: str) -> tuple[str, list[dict]]:
@@ -161,7 +144,7 @@ def title_pattern(heading: str, flags: int = 0) -> re.Pattern[str]:
     return re.compile(r"\s*.{0,60}?\s*".join(w for w in words if w) or r"$^", re.S | flags)
 
 
-TOC_FILES = _toc_files()
+TOC_FILES = _toc_files(TOC_PATH)
 CHAPTERS = TOC_FILES[1:]
 
 

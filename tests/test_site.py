@@ -89,9 +89,9 @@ def _unavailable(reason: str) -> None:
 # --- what the table of contents promises ------------------------------------------------
 
 
-def _toc_files() -> list[str]:
-    """Every file of the table of contents, root first, in reading order (without extension)."""
-    toc = yaml.safe_load(TOC_PATH.read_text(encoding="utf-8"))
+def _toc_files(path: Path = TOC_PATH) -> list[str]:
+    """Every file of the table of contents at ``path``, root first, in reading order (without extension)."""
+    toc = yaml.safe_load(path.read_text(encoding="utf-8"))
     files = [toc["root"]]
 
     def walk(entries: list[dict]) -> None:
@@ -423,9 +423,12 @@ _READING_JS = "() => {" + _LAYOUT_HELPERS + r"""
 }""" % {"pad": MIN_CELL_PADDING_PX}
 
 
-def _visit(browser, base_url: str, file: str) -> PageVisit:
-    url = urljoin(base_url, f"{file}.html")
-    visit = PageVisit(url=url)
+def _offline_route(base_url: str, blocked: list[str]):
+    """A Playwright route handler that keeps a page offline.
+
+    The site's own requests pass, MathJax's CDN is served from the local copy
+    (:func:`_local_mathjax`), and every other request is appended to ``blocked`` and aborted.
+    """
     mathjax = _local_mathjax()
 
     def route(r) -> None:
@@ -439,8 +442,16 @@ def _visit(browser, base_url: str, file: str) -> PageVisit:
             else:
                 r.fulfill(status=404, body="not in the local MathJax copy")
         else:
-            visit.blocked_external.append(req_url)
+            blocked.append(req_url)
             r.abort()
+
+    return route
+
+
+def _visit(browser, base_url: str, file: str) -> PageVisit:
+    url = urljoin(base_url, f"{file}.html")
+    visit = PageVisit(url=url)
+    route = _offline_route(base_url, visit.blocked_external)
 
     def on_console(msg) -> None:
         if msg.type != "error":
